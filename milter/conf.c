@@ -1,0 +1,435 @@
+/*
+ * conf.c - read portcullis.conf.
+ *
+ * SYNOPSIS
+ *	struct conf *conf_load(path, errs)
+ *
+ * DESCRIPTION
+ *	The file is lines of "key value"; '#' starts a comment at the start of
+ *	a line or after white space; blank lines are ignored. The value is the
+ *	rest of the line with surrounding white space removed. Every key is in
+ *	the table below with its parser and its default; contrib/portcullis.conf
+ *	documents each one.
+ *
+ * DIAGNOSTICS
+ *	Every problem is recorded as "file:line: message" and parsing goes on,
+ *	so one run reports them all. A file with any error yields no config.
+ *
+ * THREAD SAFETY
+ *	conf_load uses only its arguments; a loaded conf is immutable.
+ */
+#include "config.h"
+
+#include "conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+
+#define CONF_LINE_MAX 4096
+#define CONF_FILE_MAX (1024 * 1024)
+
+enum ktype { K_STR, K_PATH, K_SOCKET, K_MODE, K_SIZE, K_DURATION, K_LOGDEST, K_LOGLEVEL,
+	     K_ONERROR, K_COUNT, K_TOKEN, K_USER, K_GROUP };
+
+struct key {
+	const char *name;
+	enum ktype type;
+	size_t off;       /* offset of the field in struct conf */
+	const char *dflt; /* default value, parsed like a file value; NULL: unset */
+};
+
+#define F(field) offsetof(struct conf, field)
+static const struct key keys[] = {
+    {"socket", K_SOCKET, F(socket), "inet:8891@127.0.0.1"},
+    {"socket_mode", K_MODE, F(socket_mode), "0660"},
+    {"socket_group", K_GROUP, F(socket_group), NULL},
+    {"user", K_USER, F(user), NULL},
+    {"group", K_GROUP, F(group), NULL},
+    {"pidfile", K_PATH, F(pidfile), NULL},
+    {"log", K_LOGDEST, F(log_dest), "syslog:mail"},
+    {"log_level", K_LOGLEVEL, F(log_level), "info"},
+    {"authserv_id", K_TOKEN, F(authserv_id), NULL},
+    {"tmpdir", K_PATH, F(tmpdir), "/var/tmp"},
+    {"body_memory_max", K_SIZE, F(body_memory_max), "1M"},
+    {"message_size_max", K_SIZE, F(message_size_max), "50M"},
+    {"header_count_max", K_COUNT, F(header_count_max), "1000"},
+    {"rules_dir", K_PATH, F(rules_dir), SYSCONFDIR "/portcullis/rules.d"},
+    {"policy_file", K_PATH, F(policy_file), SYSCONFDIR "/portcullis/policy.conf"},
+    {"on_error", K_ONERROR, F(on_error), "tempfail"},
+    {"shutdown_timeout", K_DURATION, F(shutdown_timeout), "30s"},
+};
+#undef F
+
+/* conf_parse_size - a byte count with an optional K/M/G suffix (powers of 1024) */
+int conf_parse_size(const char *s, size_t *out)
+{
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	unsigned long long mul = 1;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': mul = 1024ULL; end++; break;
+	case 'M': mul = 1024ULL * 1024; end++; break;
+	case 'G': mul = 1024ULL * 1024 * 1024; end++; break;
+	default: break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end != '\0' || v > (unsigned long long)SIZE_MAX / mul)
+		return -1;
+	*out = (size_t)(v * mul);
+	return 0;
+}
+
+/* conf_parse_duration - seconds with an optional s/m/h suffix */
+int conf_parse_duration(const char *s, unsigned *out)
+{
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno)
+		return -1;
+	unsigned long mul = 1;
+	switch (*end) {
+	case 's': end++; break;
+	case 'm': mul = 60; end++; break;
+	case 'h': mul = 3600; end++; break;
+	default: break;
+	}
+	if (*end != '\0' || v > UINT_MAX / mul)
+		return -1;
+	*out = (unsigned)(v * mul);
+	return 0;
+}
+
+/* parse_port - 1..65535 from the start of s up to stop; -1 if not */
+static long parse_port(const char *s, const char *stop)
+{
+	if (s == stop || stop - s > 5)
+		return -1;
+	long v = 0;
+	for (const char *p = s; p < stop; p++) {
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	return v >= 1 && v <= 65535 ? v : -1;
+}
+
+/* conf_socket_valid - check a libmilter socket specification */
+const char *conf_socket_valid(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
+		const char *path = strchr(spec, ':') + 1;
+		if (*path != '/')
+			return "a unix socket needs an absolute path (unix:/run/portcullis/portcullis.sock)";
+		if (strlen(path) >= 108)
+			return "unix socket path longer than 107 bytes";
+		return NULL;
+	}
+	int v6 = strncmp(spec, "inet6:", 6) == 0;
+	if (v6 || strncmp(spec, "inet:", 5) == 0) {
+		const char *port = spec + (v6 ? 6 : 5);
+		const char *at = strchr(port, '@');
+		const char *stop = at ? at : port + strlen(port);
+		if (parse_port(port, stop) < 0)
+			return "expected a port 1-65535 (inet:8891@127.0.0.1)";
+		if (at && at[1] == '\0')
+			return "expected a host after '@'";
+		return NULL;
+	}
+	return "expected unix:PATH, inet:PORT@HOST or inet6:PORT@HOST";
+}
+
+/* conf_on_error_name - name of an on_error action */
+const char *conf_on_error_name(enum conf_on_error e)
+{
+	switch (e) {
+	case ON_ERROR_ACCEPT: return "accept";
+	case ON_ERROR_REJECT: return "reject";
+	default: return "tempfail";
+	}
+}
+
+/* token_valid - RFC 8601 authserv-id as a dot-atom-ish token */
+static int token_valid(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(".-_", *s))
+			return 0;
+	return 1;
+}
+
+/* set_value - parse v for key k into c; NULL on success, else what was expected */
+static const char *set_value(struct conf *c, const struct key *k, const char *v)
+{
+	char *base = (char *)c;
+	void *field = base + k->off;
+	switch (k->type) {
+	case K_SOCKET: {
+		const char *why = conf_socket_valid(v);
+		if (why)
+			return why;
+		break;
+	}
+	case K_PATH:
+		if (v[0] != '/')
+			return "expected an absolute path";
+		break;
+	case K_TOKEN:
+		if (!token_valid(v))
+			return "expected a host name (letters, digits, '.', '-', '_')";
+		break;
+	case K_LOGDEST:
+		if (!log_dest_valid(v))
+			return "expected stderr, syslog or syslog:FACILITY (mail, daemon, local0-7)";
+		break;
+	case K_USER:
+		if (getpwnam(v) == NULL)
+			return "no such user";
+		break;
+	case K_GROUP:
+		if (getgrnam(v) == NULL)
+			return "no such group";
+		break;
+	case K_MODE: {
+		char *end;
+		errno = 0;
+		unsigned long m = strtoul(v, &end, 8);
+		if (errno || *end || end == v || m > 0777)
+			return "expected an octal mode such as 0660";
+		*(unsigned *)field = (unsigned)m;
+		return NULL;
+	}
+	case K_SIZE:
+		if (conf_parse_size(v, (size_t *)field) < 0)
+			return "expected a size such as 512K, 10M or 1G";
+		return NULL;
+	case K_DURATION:
+		if (conf_parse_duration(v, (unsigned *)field) < 0)
+			return "expected a duration such as 30s, 5m or 1h";
+		return NULL;
+	case K_COUNT: {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(v, &end, 10);
+		if (errno || *end || end == v || n == 0 || n > 1000000)
+			return "expected a whole number from 1 to 1000000";
+		*(unsigned *)field = (unsigned)n;
+		return NULL;
+	}
+	case K_LOGLEVEL: {
+		int lvl = log_level_parse(v);
+		if (lvl < 0)
+			return "expected error, warning, notice, info or debug";
+		*(int *)field = lvl;
+		return NULL;
+	}
+	case K_ONERROR:
+		if (strcmp(v, "tempfail") == 0)
+			*(enum conf_on_error *)field = ON_ERROR_TEMPFAIL;
+		else if (strcmp(v, "accept") == 0)
+			*(enum conf_on_error *)field = ON_ERROR_ACCEPT;
+		else if (strcmp(v, "reject") == 0)
+			*(enum conf_on_error *)field = ON_ERROR_REJECT;
+		else
+			return "expected tempfail, accept or reject";
+		return NULL;
+	case K_STR:
+		break;
+	}
+	char *dup = strdup(v);
+	if (dup == NULL)
+		return "out of memory";
+	char **slot = (char **)field;
+	free(*slot);
+	*slot = dup;
+	return NULL;
+}
+
+/* key_find - table entry by name */
+static const struct key *key_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* conf_free - release */
+void conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		const struct key *k = &keys[i];
+		if (k->type == K_MODE || k->type == K_SIZE || k->type == K_DURATION ||
+		    k->type == K_COUNT || k->type == K_LOGLEVEL || k->type == K_ONERROR)
+			continue;
+		free(*(char **)((char *)c + k->off));
+	}
+	free(c->file);
+	free(c);
+}
+
+/* read_file - whole file into b, bounded */
+static int read_file(const char *path, struct buf *b, struct errlist *errs)
+{
+	FILE *fp = fopen(path, "r");
+	char ebuf[128];
+	if (fp == NULL) {
+		errlist_add(errs, path, 0, "cannot open: %s", log_strerror(errno, ebuf, sizeof(ebuf)));
+		return -1;
+	}
+	char chunk[8192];
+	size_t n;
+	int rc = 0;
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		if (buf_add(b, chunk, n) != BUF_OK) {
+			errlist_add(errs, path, 0, "file too large (the limit is %d bytes)", CONF_FILE_MAX);
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(fp)) {
+		errlist_add(errs, path, 0, "read error: %s", log_strerror(errno, ebuf, sizeof(ebuf)));
+		rc = -1;
+	}
+	fclose(fp);
+	if (rc == 0 && memchr(b->data ? b->data : "", '\0', b->len)) {
+		errlist_add(errs, path, 0, "file contains a NUL byte; is it a text file?");
+		rc = -1;
+	}
+	return rc;
+}
+
+/* fnv1a - 64-bit FNV-1a hash */
+static uint64_t fnv1a(const char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* parse_line - one line (NUL-terminated, modified in place) */
+static void parse_line(struct conf *c, const char *path, unsigned lineno, char *line,
+		       unsigned *seen, struct errlist *errs)
+{
+	/* strip comment: '#' at the start or after white space */
+	for (char *p = line; *p; p++)
+		if (*p == '#' && (p == line || isspace((unsigned char)p[-1]))) {
+			*p = '\0';
+			break;
+		}
+	char *s = line;
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	if (*s == '\0')
+		return;
+	char *name = s;
+	while (*s && !isspace((unsigned char)*s))
+		s++;
+	if (*s)
+		*s++ = '\0';
+	while (isspace((unsigned char)*s))
+		s++;
+	const struct key *k = key_find(name);
+	if (k == NULL) {
+		errlist_add(errs, path, lineno, "unknown key '%s'", name);
+		return;
+	}
+	size_t idx = (size_t)(k - keys);
+	if (seen[idx]) {
+		errlist_add(errs, path, lineno, "'%s' is already set at line %u", name, seen[idx]);
+		return;
+	}
+	seen[idx] = lineno;
+	if (*s == '\0') {
+		errlist_add(errs, path, lineno, "'%s' needs a value", name);
+		return;
+	}
+	const char *why = set_value(c, k, s);
+	if (why)
+		errlist_add(errs, path, lineno, "%s: %s, got '%s'", name, why, s);
+}
+
+/* conf_load - read, parse and validate a configuration file (NULL: defaults only) */
+struct conf *conf_load(const char *path, struct errlist *errs)
+{
+	size_t before = errs->count;
+	struct conf *c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->file = strdup(path ? path : "(built-in defaults)")) == NULL) {
+		free(c);
+		errlist_add(errs, path, 0, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		if (keys[i].dflt && set_value(c, &keys[i], keys[i].dflt) != NULL)
+			errlist_add(errs, path, 0, "internal: bad default for %s", keys[i].name);
+
+	struct buf text;
+	buf_init(&text, CONF_FILE_MAX);
+	if (path && read_file(path, &text, errs) == 0) {
+		c->hash = fnv1a(text.data ? text.data : "", text.len);
+		unsigned seen[ARRAY_LEN(keys)] = {0};
+		unsigned lineno = 0;
+		char *p = text.data ? text.data : "";
+		char *end = p + text.len;
+		while (p < end) {
+			char *nl = memchr(p, '\n', (size_t)(end - p));
+			char *stop = nl ? nl : end;
+			lineno++;
+			if (stop - p > CONF_LINE_MAX)
+				errlist_add(errs, path, lineno, "line longer than %d bytes", CONF_LINE_MAX);
+			else {
+				*stop = '\0';
+				parse_line(c, path, lineno, p, seen, errs);
+			}
+			p = stop + 1;
+		}
+	}
+	buf_free(&text);
+
+	if (c->authserv_id == NULL) {
+		char host[256];
+		if (gethostname(host, sizeof(host)) != 0 || !token_valid(host))
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		if ((c->authserv_id = strdup(host)) == NULL)
+			errlist_add(errs, path, 0, "out of memory");
+	}
+	if (c->group && !c->user)
+		errlist_add(errs, path, 0, "'group' is set but 'user' is not");
+	if (c->body_memory_max > c->message_size_max)
+		c->body_memory_max = c->message_size_max;
+
+	if (errs->count > before || errs->nomem) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}

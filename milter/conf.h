@@ -1,0 +1,57 @@
+/*
+ * conf.h - portcullis.conf: the daemon's settings.
+ */
+#ifndef PORTCULLIS_CONFIG_H
+#define PORTCULLIS_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compat.h"
+#include "errlist.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define CONF_DEFAULT_FILE SYSCONFDIR "/portcullis/portcullis.conf"
+
+enum conf_on_error { ON_ERROR_TEMPFAIL = 0, ON_ERROR_ACCEPT, ON_ERROR_REJECT };
+
+/* An immutable, validated configuration. All strings owned. */
+struct conf {
+	char *file;              /* the file it was read from */
+	char *socket;            /* unix:/path, local:/path, inet:port@host, inet6:port@host */
+	unsigned socket_mode;    /* permission bits of a unix socket */
+	char *socket_group;      /* group of a unix socket, or NULL */
+	char *user;              /* run as this user after binding, or NULL */
+	char *group;             /* and this group, or NULL (the user's) */
+	char *pidfile;           /* or NULL for none */
+	char *log_dest;          /* "stderr", "syslog" or "syslog:facility" */
+	int log_level;           /* enum log_level */
+	char *authserv_id;       /* RFC 8601 authserv-id */
+	char *tmpdir;            /* where body spool files go */
+	size_t body_memory_max;  /* body bytes kept in memory before spooling to a file */
+	size_t message_size_max; /* larger messages get the "oversize" finding */
+	unsigned header_count_max;
+	char *rules_dir;
+	char *policy_file;
+	enum conf_on_error on_error;
+	unsigned shutdown_timeout; /* seconds to let in-flight messages finish */
+	uint64_t hash;             /* FNV-1a of the file's bytes */
+};
+
+/* conf_load - read and validate path (NULL: defaults only); NULL with every problem in errs */
+struct conf *conf_load(const char *path, struct errlist *errs) WUR;
+/* conf_free - release */
+void conf_free(struct conf *c);
+
+/* conf_parse_size - "512", "64K", "10M", "1G" into bytes; -1 when malformed */
+int conf_parse_size(const char *s, size_t *out) WUR;
+/* conf_parse_duration - "30", "30s", "5m", "1h" into seconds; -1 when malformed */
+int conf_parse_duration(const char *s, unsigned *out) WUR;
+/* conf_socket_valid - NULL when spec is usable, else why not */
+const char *conf_socket_valid(const char *spec);
+/* conf_on_error_name - "tempfail", "accept" or "reject" */
+const char *conf_on_error_name(enum conf_on_error e);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * generation.h - an immutable, refcounted snapshot of everything loaded.
+ */
+#ifndef PORTCULLIS_GENERATION_H
+#define PORTCULLIS_GENERATION_H
+
+#include <stdint.h>
+
+#include "compat.h"
+#include "conf.h"
+#include "errlist.h"
+
+struct policy;
+
+struct generation {
+	unsigned long serial;         /* 1 for the first load, +1 per successful reload */
+	char id[17];                  /* hex hash of everything loaded */
+	const struct conf *conf;      /* owned */
+	const struct policy *policy;  /* owned */
+	/* private: reference count, atomically updated */
+	unsigned long refs;
+};
+
+/* gen_load - build a new generation from a config file; NULL with errors in errs */
+struct generation *gen_load(const char *conf_path, struct errlist *errs) WUR;
+/* gen_publish - make g current (takes over the caller's reference) */
+void gen_publish(struct generation *g);
+/* gen_current - a new reference to the current generation (NULL before the first publish) */
+struct generation *gen_current(void) WUR;
+/* gen_ref - another reference */
+struct generation *gen_ref(struct generation *g);
+/* gen_release - drop a reference; the last one frees */
+void gen_release(struct generation *g);
+/* gen_shutdown - drop the published generation */
+void gen_shutdown(void);
+
+#endif

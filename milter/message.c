@@ -1,0 +1,177 @@
+/*
+ * message.c - the per-transaction store.
+ *
+ * DESCRIPTION
+ *	Holds the envelope, the headers in arrival order exactly as the MTA
+ *	passed them, and the body in a spool. Sizes are counted even past the
+ *	configured maximum, but nothing more is stored once the message is over
+ *	it: the MSG_OVERSIZE flag becomes a finding and the policy decides.
+ *	Caps: message_size_max bytes, header_count_max headers, MSG_RCPT_MAX
+ *	recipients, MSG_ADDR_MAX bytes per address.
+ *
+ * THREAD SAFETY
+ *	A message belongs to one session (one libmilter thread).
+ */
+#include "config.h"
+
+#include "message.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "generation.h"
+#include "spool.h"
+
+/* msg_new - empty message bound to a generation */
+struct message *msg_new(struct generation *gen)
+{
+	struct message *m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return NULL;
+	m->gen = gen;
+	m->body = spool_new(gen->conf->tmpdir, gen->conf->body_memory_max);
+	m->mail_from = strdup("");
+	if (m->body == NULL || m->mail_from == NULL) {
+		m->gen = NULL; /* the caller keeps its reference on failure */
+		msg_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* msg_free - release */
+void msg_free(struct message *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->nrcpt; i++)
+		free(m->rcpts[i]);
+	free(m->rcpts);
+	for (size_t i = 0; i < m->nhdr; i++) {
+		free(m->hdrs[i].name);
+		free(m->hdrs[i].value);
+	}
+	free(m->hdrs);
+	spool_free(m->body);
+	free(m->mail_from);
+	free(m->queue_id);
+	gen_release(m->gen);
+	free(m);
+}
+
+/* msg_addr_strip - remove one pair of angle brackets */
+char *msg_addr_strip(const char *addr)
+{
+	size_t n = strnlen(addr, MSG_ADDR_MAX + 1);
+	if (n > MSG_ADDR_MAX)
+		n = MSG_ADDR_MAX;
+	if (n >= 2 && addr[0] == '<' && addr[n - 1] == '>') {
+		addr++;
+		n -= 2;
+	}
+	return strndup(addr, n);
+}
+
+/* msg_set_sender - envelope sender */
+int msg_set_sender(struct message *m, const char *addr)
+{
+	char *a = msg_addr_strip(addr);
+	if (a == NULL)
+		return -1;
+	free(m->mail_from);
+	m->mail_from = a;
+	return 0;
+}
+
+/* msg_add_rcpt - envelope recipient */
+int msg_add_rcpt(struct message *m, const char *addr)
+{
+	if (m->nrcpt >= MSG_RCPT_MAX) {
+		m->flags |= MSG_RCPTS_CAPPED;
+		return 0;
+	}
+	if (m->nrcpt == m->rcpt_cap) {
+		size_t ncap = m->rcpt_cap ? m->rcpt_cap * 2 : 4;
+		char **p = realloc(m->rcpts, ncap * sizeof(*p));
+		if (p == NULL)
+			return -1;
+		m->rcpts = p;
+		m->rcpt_cap = ncap;
+	}
+	char *a = msg_addr_strip(addr);
+	if (a == NULL)
+		return -1;
+	m->rcpts[m->nrcpt++] = a;
+	return 0;
+}
+
+/* account - add n bytes to the size; 1 if still within the maximum */
+static int account(struct message *m, size_t n)
+{
+	size_t max = m->gen->conf->message_size_max;
+	m->size = (n > SIZE_MAX - m->size) ? SIZE_MAX : m->size + n;
+	if (m->size > max)
+		m->flags |= MSG_OVERSIZE;
+	return !(m->flags & MSG_OVERSIZE);
+}
+
+/* msg_add_header - keep one header */
+int msg_add_header(struct message *m, const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value);
+	if (!account(m, nl + 1 + vl + 2))
+		return 0;
+	if (m->nhdr >= m->gen->conf->header_count_max) {
+		m->flags |= MSG_HEADERS_CAPPED;
+		return 0;
+	}
+	if (m->nhdr == m->hdr_cap) {
+		size_t ncap = m->hdr_cap ? m->hdr_cap * 2 : 16;
+		struct header *p = realloc(m->hdrs, ncap * sizeof(*p));
+		if (p == NULL)
+			return -1;
+		m->hdrs = p;
+		m->hdr_cap = ncap;
+	}
+	struct header *h = &m->hdrs[m->nhdr];
+	h->name = strndup(name, nl);
+	h->value = strndup(value, vl);
+	if (h->name == NULL || h->value == NULL) {
+		free(h->name);
+		free(h->value);
+		return -1;
+	}
+	m->nhdr++;
+	return 0;
+}
+
+/* msg_add_body - keep a body chunk while within the maximum */
+int msg_add_body(struct message *m, const void *p, size_t len)
+{
+	m->body_size += len;
+	if (!account(m, len))
+		return 0;
+	return spool_write(m->body, p, len);
+}
+
+/* msg_set_queue_id - remember the MTA's id */
+int msg_set_queue_id(struct message *m, const char *id)
+{
+	char *d = strndup(id, 128);
+	if (d == NULL)
+		return -1;
+	free(m->queue_id);
+	m->queue_id = d;
+	return 0;
+}
+
+/* msg_header_find - n-th header by name, case-insensitively */
+const char *msg_header_find(const struct message *m, const char *name, size_t n)
+{
+	for (size_t i = 0; i < m->nhdr; i++)
+		if (strcasecmp(m->hdrs[i].name, name) == 0 && n-- == 0)
+			return m->hdrs[i].value;
+	return NULL;
+}

@@ -1,0 +1,61 @@
+/*
+ * message.h - one SMTP transaction: envelope, headers in order, body spool.
+ */
+#ifndef PORTCULLIS_MESSAGE_H
+#define PORTCULLIS_MESSAGE_H
+
+#include <stddef.h>
+
+#include "compat.h"
+
+struct generation;
+struct spool;
+
+/* A header as the MTA passed it: name without the colon, value raw (folding kept). */
+struct header {
+	char *name;  /* owned */
+	char *value; /* owned */
+};
+
+#define MSG_OVERSIZE 0x1       /* more than message_size_max bytes arrived */
+#define MSG_HEADERS_CAPPED 0x2 /* more than header_count_max headers arrived */
+#define MSG_RCPTS_CAPPED 0x4   /* more than MSG_RCPT_MAX recipients arrived */
+
+#define MSG_RCPT_MAX 10000
+#define MSG_ADDR_MAX 2048
+
+struct message {
+	struct generation *gen; /* owned reference: the rules this message is judged by */
+	char *mail_from;        /* owned; "" for the null sender */
+	size_t size_param;      /* ESMTP SIZE= value, 0 if none */
+	char **rcpts;           /* owned array of owned strings */
+	size_t nrcpt, rcpt_cap;
+	struct header *hdrs;    /* owned array */
+	size_t nhdr, hdr_cap;
+	struct spool *body;     /* owned */
+	size_t size;            /* header + body bytes received, wire size estimate */
+	size_t body_size;       /* body bytes received (even past the cap) */
+	unsigned flags;         /* MSG_* */
+	char *queue_id;         /* owned, or NULL */
+};
+
+/* msg_new - a message judged by gen (the reference is taken over) */
+struct message *msg_new(struct generation *gen) WUR;
+/* msg_free - release everything, including the generation reference */
+void msg_free(struct message *m);
+/* msg_set_sender - envelope sender; -1 on memory failure */
+int msg_set_sender(struct message *m, const char *addr) WUR;
+/* msg_add_rcpt - one recipient; -1 on memory failure */
+int msg_add_rcpt(struct message *m, const char *addr) WUR;
+/* msg_add_header - one header, value as passed (leading space kept if present) */
+int msg_add_header(struct message *m, const char *name, const char *value) WUR;
+/* msg_add_body - a body chunk (CRLF line ends as on the wire) */
+int msg_add_body(struct message *m, const void *p, size_t len) WUR;
+/* msg_set_queue_id - the MTA's queue id */
+int msg_set_queue_id(struct message *m, const char *id) WUR;
+/* msg_header_find - value of the n-th (0-based) header called name, or NULL */
+const char *msg_header_find(const struct message *m, const char *name, size_t n);
+/* msg_addr_strip - "<a@b>" to "a@b" in a new string */
+char *msg_addr_strip(const char *addr) WUR;
+
+#endif

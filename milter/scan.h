@@ -1,0 +1,20 @@
+/*
+ * scan.h - the shared pipeline: message in, findings and verdict out.
+ */
+#ifndef PORTCULLIS_SCAN_H
+#define PORTCULLIS_SCAN_H
+
+#include "compat.h"
+
+struct session;
+struct message;
+struct findings;
+struct verdict;
+
+#define VERDICT_HEADER "X-Portcullis-Verdict"
+
+/* scan_message - collect findings, ask the policy, finish the verdict; -1 on failure */
+int scan_message(const struct session *s, const struct message *m, struct findings **out,
+		 struct verdict *v) WUR;
+
+#endif

@@ -1,0 +1,245 @@
+/*
+ * session.c - per-connection and per-transaction state, fed stage by stage.
+ *
+ * DESCRIPTION
+ *	A session is created at connect and freed at close; each MAIL FROM
+ *	starts a message that pins the current generation until it ends
+ *	(end of message or abort), so several transactions on one connection
+ *	each see a consistent configuration. Stages whose reply the MTA does not
+ *	wait for (headers, body) record an internal failure in s->error; the
+ *	end of message turns it into the on_error verdict, so a failure is never
+ *	a silent accept.
+ *
+ * THREAD SAFETY
+ *	A session belongs to one libmilter thread (or the CLI).
+ */
+#include "config.h"
+
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "findings.h"
+#include "generation.h"
+#include "log.h"
+#include "message.h"
+#include "policy.h"
+#include "scan.h"
+
+#define NAME_MAX_LEN 1024
+
+/* session_new - empty session */
+struct session *session_new(void)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	vd_init(&s->verdict);
+	s->client_addr = strdup("unknown");
+	s->client_name = strdup("unknown");
+	if (s->client_addr == NULL || s->client_name == NULL) {
+		session_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* session_free - release everything */
+void session_free(struct session *s)
+{
+	if (s == NULL)
+		return;
+	msg_free(s->msg);
+	fnd_free(s->findings);
+	vd_free(&s->verdict);
+	free(s->client_addr);
+	free(s->client_name);
+	free(s->helo);
+	free(s);
+}
+
+/* replace - set *slot to a bounded copy of v */
+static int replace(char **slot, const char *v)
+{
+	char *d = strndup(v ? v : "", NAME_MAX_LEN);
+	if (d == NULL)
+		return -1;
+	free(*slot);
+	*slot = d;
+	return 0;
+}
+
+/* session_fail - the on_error verdict for this session */
+enum sess_rc session_fail(struct session *s, const char *why)
+{
+	struct generation *g = s->msg ? gen_ref(s->msg->gen) : gen_current();
+	enum conf_on_error oe = g ? g->conf->on_error : ON_ERROR_TEMPFAIL;
+	gen_release(g);
+	log_err("internal failure (%s) for client %s [%s]: answering %s", why, s->client_name,
+		s->client_addr, conf_on_error_name(oe));
+	vd_free(&s->verdict);
+	int rc = 0;
+	if (oe == ON_ERROR_TEMPFAIL)
+		rc = vd_set(&s->verdict, VD_TEMPFAIL, "451", "4.3.0",
+			    "Temporary filter failure, please try again later");
+	else if (oe == ON_ERROR_REJECT)
+		rc = vd_set(&s->verdict, VD_REJECT, "550", "5.7.1", "Message refused by filter");
+	if (rc < 0) /* no memory even for the text: the MTA's default reply of that class */
+		s->verdict.action = oe == ON_ERROR_REJECT ? VD_REJECT : VD_TEMPFAIL;
+	if (vd_add_reason(&s->verdict, why) < 0)
+		log_debug("no memory to record the reason");
+	return SESS_ERROR;
+}
+
+/* session_connect - who is connecting */
+enum sess_rc session_connect(struct session *s, const char *name, const char *addr)
+{
+	if (replace(&s->client_name, name ? name : "unknown") < 0 ||
+	    replace(&s->client_addr, addr ? addr : "unknown") < 0)
+		return session_fail(s, "out of memory at connect");
+	return SESS_CONTINUE;
+}
+
+/* session_helo - remember the HELO/EHLO name */
+enum sess_rc session_helo(struct session *s, const char *helo)
+{
+	if (replace(&s->helo, helo) < 0)
+		return session_fail(s, "out of memory at HELO");
+	return SESS_CONTINUE;
+}
+
+/* size_param - the SIZE= ESMTP parameter, 0 if none */
+static size_t size_param(const char *const *args)
+{
+	for (; args && *args; args++)
+		if (strncasecmp(*args, "SIZE=", 5) == 0) {
+			char *end;
+			unsigned long long v = strtoull(*args + 5, &end, 10);
+			if (*end == '\0' && end != *args + 5)
+				return v > SIZE_MAX ? SIZE_MAX : (size_t)v;
+		}
+	return 0;
+}
+
+/* session_mail - start a transaction */
+enum sess_rc session_mail(struct session *s, const char *from, const char *const *args)
+{
+	msg_free(s->msg);
+	s->msg = NULL;
+	s->error = NULL;
+	fnd_free(s->findings);
+	s->findings = NULL;
+	vd_free(&s->verdict);
+	struct generation *g = gen_current();
+	if (g == NULL)
+		return session_fail(s, "no configuration loaded");
+	s->msg = msg_new(g);
+	if (s->msg == NULL) {
+		gen_release(g);
+		return session_fail(s, "out of memory at MAIL FROM");
+	}
+	s->msg_count++;
+	if (msg_set_sender(s->msg, from ? from : "") < 0)
+		return session_fail(s, "out of memory at MAIL FROM");
+	s->msg->size_param = size_param(args);
+	int rc = pol_size_verdict(g->policy, s->msg->size_param, &s->verdict);
+	if (rc < 0)
+		return session_fail(s, "out of memory at MAIL FROM");
+	return rc ? SESS_VERDICT : SESS_CONTINUE;
+}
+
+/* need_msg - the stages after MAIL FROM need a transaction */
+static int need_msg(struct session *s, const char *stage)
+{
+	if (s->msg)
+		return 1;
+	if (s->error == NULL) {
+		s->error = stage;
+		log_warn("%s without MAIL FROM from %s [%s]", stage, s->client_name, s->client_addr);
+	}
+	return 0;
+}
+
+/* session_rcpt - one recipient */
+enum sess_rc session_rcpt(struct session *s, const char *rcpt)
+{
+	if (!need_msg(s, "RCPT TO"))
+		return SESS_CONTINUE;
+	if (msg_add_rcpt(s->msg, rcpt ? rcpt : "") < 0 && s->error == NULL)
+		s->error = "out of memory at RCPT TO";
+	return SESS_CONTINUE;
+}
+
+/* session_header - one header */
+enum sess_rc session_header(struct session *s, const char *name, const char *value)
+{
+	if (!need_msg(s, "header"))
+		return SESS_CONTINUE;
+	if (value == NULL)
+		value = "";
+	int rc;
+	if (s->values_trimmed && *value != ' ' && *value != '\t') {
+		/* keep the canonical wire form "Name: value" that DKIM needs */
+		size_t n = strlen(value);
+		char *v = malloc(n + 2);
+		if (v == NULL)
+			rc = -1;
+		else {
+			v[0] = ' ';
+			memcpy(v + 1, value, n + 1);
+			rc = msg_add_header(s->msg, name ? name : "", v);
+			free(v);
+		}
+	} else
+		rc = msg_add_header(s->msg, name ? name : "", value);
+	if (rc < 0 && s->error == NULL)
+		s->error = "out of memory storing a header";
+	return SESS_CONTINUE;
+}
+
+/* session_eoh - end of headers */
+enum sess_rc session_eoh(struct session *s)
+{
+	(void)need_msg(s, "end of headers");
+	return SESS_CONTINUE;
+}
+
+/* session_body - one body chunk */
+enum sess_rc session_body(struct session *s, const void *p, size_t len)
+{
+	if (!need_msg(s, "body"))
+		return SESS_CONTINUE;
+	if (msg_add_body(s->msg, p, len) < 0 && s->error == NULL)
+		s->error = "cannot store the body (temp file or memory)";
+	return SESS_CONTINUE;
+}
+
+/* session_queue_id - remember the queue id */
+void session_queue_id(struct session *s, const char *id)
+{
+	if (s->msg && id && msg_set_queue_id(s->msg, id) < 0 && s->error == NULL)
+		s->error = "out of memory storing the queue id";
+}
+
+/* session_eom - judge the message */
+enum sess_rc session_eom(struct session *s)
+{
+	if (!need_msg(s, "end of message") || s->error)
+		return session_fail(s, s->error ? s->error : "end of message without MAIL FROM");
+	fnd_free(s->findings);
+	s->findings = NULL;
+	vd_free(&s->verdict);
+	if (scan_message(s, s->msg, &s->findings, &s->verdict) < 0)
+		return session_fail(s, "scan failed (out of memory)");
+	return SESS_VERDICT;
+}
+
+/* session_abort - forget the transaction */
+void session_abort(struct session *s)
+{
+	msg_free(s->msg);
+	s->msg = NULL;
+	s->error = NULL;
+}

@@ -1,0 +1,55 @@
+/*
+ * session.h - one SMTP connection and its current transaction.
+ *
+ * Both the milter callbacks and `portcullis check` drive a session through
+ * the same calls, so the daemon and the offline checker share one pipeline.
+ */
+#ifndef PORTCULLIS_SESSION_H
+#define PORTCULLIS_SESSION_H
+
+#include <stddef.h>
+
+#include "compat.h"
+#include "verdict.h"
+
+struct message;
+struct findings;
+
+enum sess_rc {
+	SESS_CONTINUE = 0, /* nothing to say at this stage */
+	SESS_VERDICT,      /* s->verdict holds the answer */
+	SESS_ERROR,        /* internal failure: s->verdict holds the on_error reply */
+};
+
+struct session {
+	char *client_addr;         /* owned: textual IP, or "unknown" */
+	char *client_name;         /* owned: the MTA's name for the client */
+	char *helo;                /* owned, or NULL */
+	unsigned msg_count;        /* transactions begun on this connection */
+	struct message *msg;       /* owned: the current transaction, or NULL */
+	struct findings *findings; /* owned: facts of the last finished message */
+	struct verdict verdict;    /* the last answer given */
+	const char *error;         /* borrowed literal: why the current message failed */
+	int values_trimmed;        /* the MTA strips the space after a header's colon */
+};
+
+struct session *session_new(void) WUR;
+void session_free(struct session *s);
+enum sess_rc session_connect(struct session *s, const char *name, const char *addr) WUR;
+enum sess_rc session_helo(struct session *s, const char *helo) WUR;
+/* session_mail - begin a transaction; args are the ESMTP parameters (NULL-terminated) */
+enum sess_rc session_mail(struct session *s, const char *from, const char *const *args) WUR;
+enum sess_rc session_rcpt(struct session *s, const char *rcpt);
+enum sess_rc session_header(struct session *s, const char *name, const char *value);
+enum sess_rc session_eoh(struct session *s);
+enum sess_rc session_body(struct session *s, const void *p, size_t len);
+/* session_queue_id - the MTA's queue id, when it becomes known */
+void session_queue_id(struct session *s, const char *id);
+/* session_eom - run the scan; always yields a verdict (SESS_VERDICT or SESS_ERROR) */
+enum sess_rc session_eom(struct session *s) WUR;
+/* session_abort - drop the current transaction */
+void session_abort(struct session *s);
+/* session_fail - turn an internal failure into the configured on_error verdict */
+enum sess_rc session_fail(struct session *s, const char *why);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * verdict.h - what happens to a message, and what the MTA is told.
+ */
+#ifndef PORTCULLIS_VERDICT_H
+#define PORTCULLIS_VERDICT_H
+
+#include <stddef.h>
+
+#include "compat.h"
+
+enum vd_action { VD_ACCEPT = 0, VD_TAG, VD_QUARANTINE, VD_REJECT, VD_TEMPFAIL, VD_DISCARD };
+
+struct vd_header {
+	char *name;  /* owned */
+	char *value; /* owned */
+};
+
+struct verdict {
+	enum vd_action action;
+	char rcode[4];          /* SMTP reply code, "" when the MTA's default is fine */
+	char xcode[16];         /* enhanced status code, e.g. "5.3.4" */
+	char *text;             /* owned public reply text, or NULL */
+	double score;
+	char **reasons;         /* owned: rule and check names that decided */
+	size_t nreason;
+	struct vd_header *add;  /* owned: headers to add */
+	size_t nadd;
+	char **remove;          /* owned: header names whose every instance is removed */
+	size_t nremove;
+};
+
+/* vd_init - an empty accept */
+void vd_init(struct verdict *v);
+/* vd_free - release contents (v itself is the caller's) */
+void vd_free(struct verdict *v);
+/* vd_set - action with reply; rcode/xcode/text may be NULL; -1 on bad code or memory */
+int vd_set(struct verdict *v, enum vd_action a, const char *rcode, const char *xcode,
+	   const char *text) WUR;
+/* vd_add_reason - note why */
+int vd_add_reason(struct verdict *v, const char *reason) WUR;
+/* vd_add_header - a header to add */
+int vd_add_header(struct verdict *v, const char *name, const char *value) WUR;
+/* vd_remove_header - remove every instance of a header */
+int vd_remove_header(struct verdict *v, const char *name) WUR;
+/* vd_action_name - "accept", "tag", ... */
+const char *vd_action_name(enum vd_action a);
+
+#endif
