@@ -9,10 +9,10 @@
 #include "compat.h"
 
 struct buf {
-	char *data;  /* owned; always NUL-terminated when non-NULL */
-	size_t len;  /* bytes used, not counting the NUL */
-	size_t cap;  /* bytes allocated */
-	size_t max;  /* the most len may reach; 0 = no cap */
+	char *data; /* owned; always NUL-terminated when non-NULL */
+	size_t len; /* bytes used, not counting the NUL */
+	size_t cap; /* bytes allocated */
+	size_t max; /* the most len may reach; 0 = no cap */
 };
 
 enum { BUF_OK = 0, BUF_NOMEM = -1, BUF_TOOBIG = -2 };

@@ -10,7 +10,9 @@
  *	not wait for us there. MAIL FROM keeps its reply so that an announced
  *	SIZE= over the limit is refused before the data is sent.
  *	Any internal failure becomes the configured on_error reply (default
- *	451 4.3.0); no callback ever exits the process.
+ *	451 4.3.0); no callback ever exits the process. After cb_drain (SIGTERM)
+ *	new connections are answered 451 4.3.2 at connect while open ones are
+ *	served to the end: libmilter's own stop would abandon them.
  *
  * THREAD SAFETY
  *	libmilter runs one thread per connection; each owns its struct conn.
@@ -38,14 +40,22 @@ struct conn {
 	struct session *s;   /* owned */
 	unsigned long acts;  /* actions granted by the MTA */
 	unsigned long steps; /* protocol flags granted by the MTA */
+	int refused;         /* arrived while draining: answered 4xx at connect */
 };
 
-static atomic_uint cb_open;
+static atomic_uint cb_open;    /* connections being served (refused ones excluded) */
+static atomic_int cb_draining; /* set once by cb_drain */
 
 #define WANT_ACTS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
-#define WANT_STEPS                                                                               \
-	(SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC | SMFIP_NR_CONN | SMFIP_NR_HELO |     \
+#define WANT_STEPS                                                                                 \
+	(SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC | SMFIP_NR_CONN | SMFIP_NR_HELO |      \
 	 SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
+
+/* cb_drain - from now on answer new connections with 451 4.3.2 */
+void cb_drain(void)
+{
+	atomic_store(&cb_draining, 1);
+}
 
 /* cb_active - open connections */
 unsigned cb_active(void)
@@ -83,22 +93,18 @@ static sfsistat quiet(const struct conn *c, unsigned long nr_flag)
 static sfsistat tempfail_nomem(SMFICTX *ctx, const char *stage)
 {
 	log_err("out of memory at %s: answering tempfail", stage);
-	(void)smfi_setreply(ctx, "451", "4.3.0", "Temporary filter failure, please try again later");
+	(void)smfi_setreply(ctx, "451", "4.3.0",
+			    "Temporary filter failure, please try again later");
 	return SMFIS_TEMPFAIL;
 }
 
 /* edit_headers - apply the verdict's header removals and additions */
 static int edit_headers(SMFICTX *ctx, const struct conn *c, const struct verdict *v)
 {
-	const struct message *m = c->s->msg;
-	for (size_t i = 0; i < v->nremove; i++) {
-		int n = 0;
-		while (msg_header_find(m, v->remove[i], (size_t)n))
-			n++;
-		for (; n > 0; n--) /* last first, so indexes stay valid */
-			if (smfi_chgheader(ctx, v->remove[i], n, NULL) != MI_SUCCESS)
+	for (size_t i = 0; i < v->nremove; i++)
+		for (size_t n = v->remove[i].count; n > 0; n--) /* last first: indexes stay valid */
+			if (smfi_chgheader(ctx, v->remove[i].name, (int)n, NULL) != MI_SUCCESS)
 				return -1;
-	}
 	int lead = (c->steps & SMFIP_HDR_LEADSPC) != 0;
 	for (size_t i = 0; i < v->nadd; i++) {
 		char *val = v->add[i].value, *tmp = NULL;
@@ -133,17 +139,16 @@ static sfsistat answer(SMFICTX *ctx, struct conn *c, int at_eom)
 		return SMFIS_CONTINUE;
 	case VD_QUARANTINE:
 		if (at_eom && (c->acts & SMFIF_QUARANTINE) && edit_headers(ctx, c, v) == 0 &&
-		    smfi_quarantine(ctx, (char *)(text ? text : "held by portcullis")) == MI_SUCCESS)
+		    smfi_quarantine(ctx, (char *)(text ? text : "held by portcullis")) ==
+			MI_SUCCESS)
 			return SMFIS_CONTINUE;
 		(void)session_fail(c->s, "quarantine not possible at this stage");
 		return answer(ctx, c, 0);
-	case VD_DISCARD:
-		return SMFIS_DISCARD;
+	case VD_DISCARD: return SMFIS_DISCARD;
 	case VD_REJECT:
 	case VD_TEMPFAIL:
-		if (v->rcode[0] &&
-		    smfi_setreply(ctx, v->rcode, v->xcode[0] ? v->xcode : NULL, (char *)text) !=
-			MI_SUCCESS)
+		if (v->rcode[0] && smfi_setreply(ctx, v->rcode, v->xcode[0] ? v->xcode : NULL,
+						 (char *)text) != MI_SUCCESS)
 			log_warn("MTA refused reply text \"%s %s %s\"", v->rcode, v->xcode,
 				 text ? text : "");
 		return v->action == VD_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
@@ -177,6 +182,12 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 		log_warn("the MTA does not allow adding and changing headers (offered 0x%lx)", f0);
 	c->acts = *pf0 = f0 & WANT_ACTS;
 	c->steps = *pf1 = f1 & WANT_STEPS;
+	if (atomic_load(&cb_draining) && !c->refused) {
+		/* shutting down: answer at connect, so that stage needs a reply */
+		c->refused = 1;
+		c->steps = *pf1 = c->steps & ~(unsigned long)SMFIP_NR_CONN;
+		atomic_fetch_sub(&cb_open, 1);
+	}
 	*pf2 = *pf3 = 0;
 	c->s->values_trimmed = !(c->steps & SMFIP_HDR_LEADSPC);
 	return SMFIS_CONTINUE;
@@ -188,9 +199,15 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 	struct conn *c = conn_get(ctx);
 	if (c == NULL)
 		return tempfail_nomem(ctx, "connect");
+	if (c->refused) {
+		(void)smfi_setreply(ctx, "451", "4.3.2",
+				    "Filter shutting down, please try again later");
+		return SMFIS_TEMPFAIL;
+	}
 	char addr[INET6_ADDRSTRLEN] = "unknown";
 	if (sa && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, addr, sizeof(addr));
+		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, addr,
+			  sizeof(addr));
 	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, addr,
 			  sizeof(addr));
@@ -283,9 +300,11 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	const struct message *m = c->s->msg;
 	log_info("%s: client=%s[%s] from=<%s> rcpts=%zu size=%zu verdict=%s%s%s%s%s",
 		 m && m->queue_id ? m->queue_id : "NOQUEUE", c->s->client_name, c->s->client_addr,
-		 m ? m->mail_from : "", m ? m->nrcpt : 0, m ? m->size : 0, vd_action_name(v->action),
-		 v->rcode[0] ? " reply=" : "", v->rcode, v->xcode[0] ? " " : "", v->xcode);
-	sfsistat st = answer(ctx, c, rc == SESS_VERDICT);
+		 m ? m->mail_from : "", m ? m->nrcpt : 0, m ? m->size : 0,
+		 vd_action_name(v->action), v->rcode[0] ? " reply=" : "", v->rcode,
+		 v->xcode[0] ? " " : "", v->xcode);
+	(void)rc; /* a verdict either way; an error verdict still gets its header edits */
+	sfsistat st = answer(ctx, c, 1);
 	session_abort(c->s);
 	return st;
 }
@@ -306,9 +325,10 @@ static sfsistat cb_close(SMFICTX *ctx)
 	if (c == NULL)
 		return SMFIS_CONTINUE;
 	(void)smfi_setpriv(ctx, NULL);
+	if (!c->refused)
+		atomic_fetch_sub(&cb_open, 1);
 	session_free(c->s);
 	free(c);
-	atomic_fetch_sub(&cb_open, 1);
 	return SMFIS_CONTINUE;
 }
 

@@ -38,8 +38,21 @@
 #define CONF_LINE_MAX 4096
 #define CONF_FILE_MAX (1024 * 1024)
 
-enum ktype { K_STR, K_PATH, K_SOCKET, K_MODE, K_SIZE, K_DURATION, K_LOGDEST, K_LOGLEVEL,
-	     K_ONERROR, K_COUNT, K_TOKEN, K_USER, K_GROUP };
+enum ktype {
+	K_STR,
+	K_PATH,
+	K_SOCKET,
+	K_MODE,
+	K_SIZE,
+	K_DURATION,
+	K_LOGDEST,
+	K_LOGLEVEL,
+	K_ONERROR,
+	K_COUNT,
+	K_TOKEN,
+	K_USER,
+	K_GROUP
+};
 
 struct key {
 	const char *name;
@@ -82,9 +95,18 @@ int conf_parse_size(const char *s, size_t *out)
 		return -1;
 	unsigned long long mul = 1;
 	switch (toupper((unsigned char)*end)) {
-	case 'K': mul = 1024ULL; end++; break;
-	case 'M': mul = 1024ULL * 1024; end++; break;
-	case 'G': mul = 1024ULL * 1024 * 1024; end++; break;
+	case 'K':
+		mul = 1024ULL;
+		end++;
+		break;
+	case 'M':
+		mul = 1024ULL * 1024;
+		end++;
+		break;
+	case 'G':
+		mul = 1024ULL * 1024 * 1024;
+		end++;
+		break;
 	default: break;
 	}
 	if (*end == 'B' || *end == 'b')
@@ -106,10 +128,16 @@ int conf_parse_duration(const char *s, unsigned *out)
 	if (errno)
 		return -1;
 	unsigned long mul = 1;
-	switch (*end) {
+	switch (tolower((unsigned char)*end)) {
 	case 's': end++; break;
-	case 'm': mul = 60; end++; break;
-	case 'h': mul = 3600; end++; break;
+	case 'm':
+		mul = 60;
+		end++;
+		break;
+	case 'h':
+		mul = 3600;
+		end++;
+		break;
 	default: break;
 	}
 	if (*end != '\0' || v > UINT_MAX / mul)
@@ -138,7 +166,8 @@ const char *conf_socket_valid(const char *spec)
 	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
 		const char *path = strchr(spec, ':') + 1;
 		if (*path != '/')
-			return "a unix socket needs an absolute path (unix:/run/portcullis/portcullis.sock)";
+			return "a unix socket needs an absolute path "
+			       "(unix:/run/portcullis/portcullis.sock)";
 		if (strlen(path) >= 108)
 			return "unix socket path longer than 107 bytes";
 		return NULL;
@@ -200,7 +229,8 @@ static const char *set_value(struct conf *c, const struct key *k, const char *v)
 		break;
 	case K_LOGDEST:
 		if (!log_dest_valid(v))
-			return "expected stderr, syslog or syslog:FACILITY (mail, daemon, local0-7)";
+			return "expected stderr, syslog or syslog:FACILITY (mail, daemon, user, "
+			       "local0-7)";
 		break;
 	case K_USER:
 		if (getpwnam(v) == NULL)
@@ -214,7 +244,7 @@ static const char *set_value(struct conf *c, const struct key *k, const char *v)
 		char *end;
 		errno = 0;
 		unsigned long m = strtoul(v, &end, 8);
-		if (errno || *end || end == v || m > 0777)
+		if (!isdigit((unsigned char)*v) || errno || *end || m > 0777)
 			return "expected an octal mode such as 0660";
 		*(unsigned *)field = (unsigned)m;
 		return NULL;
@@ -231,7 +261,7 @@ static const char *set_value(struct conf *c, const struct key *k, const char *v)
 		char *end;
 		errno = 0;
 		unsigned long n = strtoul(v, &end, 10);
-		if (errno || *end || end == v || n == 0 || n > 1000000)
+		if (!isdigit((unsigned char)*v) || errno || *end || n == 0 || n > 1000000)
 			return "expected a whole number from 1 to 1000000";
 		*(unsigned *)field = (unsigned)n;
 		return NULL;
@@ -253,8 +283,7 @@ static const char *set_value(struct conf *c, const struct key *k, const char *v)
 		else
 			return "expected tempfail, accept or reject";
 		return NULL;
-	case K_STR:
-		break;
+	case K_STR: break;
 	}
 	char *dup = strdup(v);
 	if (dup == NULL)
@@ -296,7 +325,8 @@ static int read_file(const char *path, struct buf *b, struct errlist *errs)
 	FILE *fp = fopen(path, "r");
 	char ebuf[128];
 	if (fp == NULL) {
-		errlist_add(errs, path, 0, "cannot open: %s", log_strerror(errno, ebuf, sizeof(ebuf)));
+		errlist_add(errs, path, 0, "cannot open: %s",
+			    log_strerror(errno, ebuf, sizeof(ebuf)));
 		return -1;
 	}
 	char chunk[8192];
@@ -304,13 +334,15 @@ static int read_file(const char *path, struct buf *b, struct errlist *errs)
 	int rc = 0;
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
 		if (buf_add(b, chunk, n) != BUF_OK) {
-			errlist_add(errs, path, 0, "file too large (the limit is %d bytes)", CONF_FILE_MAX);
+			errlist_add(errs, path, 0, "file too large (the limit is %d bytes)",
+				    CONF_FILE_MAX);
 			rc = -1;
 			break;
 		}
 	}
 	if (rc == 0 && ferror(fp)) {
-		errlist_add(errs, path, 0, "read error: %s", log_strerror(errno, ebuf, sizeof(ebuf)));
+		errlist_add(errs, path, 0, "read error: %s",
+			    log_strerror(errno, ebuf, sizeof(ebuf)));
 		rc = -1;
 	}
 	fclose(fp);
@@ -404,7 +436,8 @@ struct conf *conf_load(const char *path, struct errlist *errs)
 			char *stop = nl ? nl : end;
 			lineno++;
 			if (stop - p > CONF_LINE_MAX)
-				errlist_add(errs, path, lineno, "line longer than %d bytes", CONF_LINE_MAX);
+				errlist_add(errs, path, lineno, "line longer than %d bytes",
+					    CONF_LINE_MAX);
 			else {
 				*stop = '\0';
 				parse_line(c, path, lineno, p, seen, errs);

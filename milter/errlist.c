@@ -33,7 +33,7 @@ void errlist_add(struct errlist *e, const char *file, unsigned line, const char 
 		rc = buf_printf(&b, "%s:%u: ", file, line);
 	else if (file)
 		rc = buf_printf(&b, "%s: ", file);
-	char text[1024];
+	char text[8192];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);

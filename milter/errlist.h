@@ -9,10 +9,10 @@
 #include "compat.h"
 
 struct errlist {
-	char **msgs;  /* owned, each owned */
+	char **msgs; /* owned, each owned */
 	size_t count;
 	size_t cap;
-	int nomem;    /* an error could not be recorded for lack of memory */
+	int nomem; /* an error could not be recorded for lack of memory */
 };
 
 /* errlist_init - empty list */

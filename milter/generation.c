@@ -26,7 +26,7 @@
 #include "policy.h"
 
 static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct generation *gen_cur;      /* owned: one reference */
+static struct generation *gen_cur;        /* owned: one reference */
 static unsigned long gen_next_serial = 1; /* under gen_lock */
 
 /* gen_free - destroy */

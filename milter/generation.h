@@ -13,10 +13,10 @@
 struct policy;
 
 struct generation {
-	unsigned long serial;         /* 1 for the first load, +1 per successful reload */
-	char id[17];                  /* hex hash of everything loaded */
-	const struct conf *conf;      /* owned */
-	const struct policy *policy;  /* owned */
+	unsigned long serial;        /* 1 for the first load, +1 per successful reload */
+	char id[17];                 /* hex hash of everything loaded */
+	const struct conf *conf;     /* owned */
+	const struct policy *policy; /* owned */
 	/* private: reference count, atomically updated */
 	unsigned long refs;
 };

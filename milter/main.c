@@ -11,8 +11,8 @@
  *	smfi_main runs in a thread of its own while the main thread waits for
  *	signals: SIGHUP builds a new generation and publishes it only when
  *	everything loaded (the old one keeps serving otherwise); SIGTERM and
- *	SIGINT stop accepting, let open connections finish for at most
- *	shutdown_timeout, and exit 0.
+ *	SIGINT answer new connections 451 4.3.2, let open ones finish for at
+ *	most shutdown_timeout, then stop the listener and exit 0.
  *
  * DIAGNOSTICS
  *	Configuration errors as "file:line: message". Exit status: 0 done,
@@ -52,13 +52,14 @@ static int milter_status;
 /* usage - print the synopsis */
 static void usage(FILE *fp)
 {
-	fprintf(fp, "usage: portcullisd [-fnVh] [-c config] [-p socket]\n"
-		    "  -c FILE    configuration file (default %s)\n"
-		    "  -f         stay in the foreground and log to stderr\n"
-		    "  -n         check the configuration and exit\n"
-		    "  -p SOCKET  milter socket, overriding the configuration\n"
-		    "  -V         print the version and exit\n"
-		    "  -h         this help\n",
+	fprintf(fp,
+		"usage: portcullisd [-fnVh] [-c config] [-p socket]\n"
+		"  -c FILE    configuration file (default %s)\n"
+		"  -f         stay in the foreground and log to stderr\n"
+		"  -n         check the configuration and exit\n"
+		"  -p SOCKET  milter socket, overriding the configuration\n"
+		"  -V         print the version and exit\n"
+		"  -h         this help\n",
 		CONF_DEFAULT_FILE);
 }
 
@@ -147,7 +148,8 @@ static int drop_privileges(const struct conf *c)
 	if (geteuid() != 0) {
 		if (geteuid() == pw->pw_uid)
 			return 0;
-		fprintf(stderr, "portcullisd: cannot become user %s: not started as root\n", c->user);
+		fprintf(stderr, "portcullisd: cannot become user %s: not started as root\n",
+			c->user);
 		return -1;
 	}
 	char ebuf[128];
@@ -261,10 +263,14 @@ static void reload(const char *conf_path, int foreground)
 static void wait_drain(unsigned timeout)
 {
 	struct timespec step = {0, 100 * 1000 * 1000};
+	if (cb_active() > 0)
+		log_notice("waiting for %u open connection(s) to finish, at most %us", cb_active(),
+			   timeout);
 	for (unsigned long i = 0; cb_active() > 0 && i < (unsigned long)timeout * 10; i++)
 		nanosleep(&step, NULL);
 	if (cb_active() > 0)
-		log_warn("%u connection(s) still open after %us: exiting anyway", cb_active(), timeout);
+		log_warn("%u connection(s) still open after %us: exiting anyway", cb_active(),
+			 timeout);
 }
 
 int main(int argc, char **argv)
@@ -353,8 +359,8 @@ int main(int argc, char **argv)
 	}
 	{
 		struct generation *cur = gen_current();
-		log_notice("portcullisd %s listening on %s (generation %lu, %s)", PACKAGE_VERSION, spec,
-			   cur->serial, cur->id);
+		log_notice("portcullisd %s listening on %s (generation %lu, %s)", PACKAGE_VERSION,
+			   spec, cur->serial, cur->id);
 		gen_release(cur);
 	}
 	if (ready_fd >= 0) {
@@ -373,15 +379,18 @@ int main(int argc, char **argv)
 			reload(conf_path, foreground);
 		} else if (sig == SIGTERM || sig == SIGINT) {
 			why = sig == SIGTERM ? "SIGTERM" : "SIGINT";
-			log_notice("%s: no new connections; letting open ones finish", why);
+			log_notice("%s: refusing new connections; letting open ones finish", why);
+			/* libmilter's stop abandons open sessions (its worker pool stops
+			 * polling them): drain first, stop the listener after */
+			cb_drain();
+			struct generation *cur = gen_current();
+			wait_drain(cur ? cur->conf->shutdown_timeout : 30);
+			gen_release(cur);
 			smfi_stop();
 			break;
 		}
 	}
 	pthread_join(tid, NULL);
-	struct generation *cur = gen_current();
-	wait_drain(cur ? cur->conf->shutdown_timeout : 30);
-	gen_release(cur);
 	if (pidpath && unlink(pidpath) < 0)
 		log_debug("pidfile %s not removed", pidpath);
 	free(pidpath);

@@ -30,13 +30,14 @@ struct message {
 	size_t size_param;      /* ESMTP SIZE= value, 0 if none */
 	char **rcpts;           /* owned array of owned strings */
 	size_t nrcpt, rcpt_cap;
-	struct header *hdrs;    /* owned array */
+	struct header *hdrs; /* owned array */
 	size_t nhdr, hdr_cap;
-	struct spool *body;     /* owned */
-	size_t size;            /* header + body bytes received, wire size estimate */
-	size_t body_size;       /* body bytes received (even past the cap) */
-	unsigned flags;         /* MSG_* */
-	char *queue_id;         /* owned, or NULL */
+	struct spool *body;   /* owned */
+	size_t size;          /* header + body bytes received, wire size estimate */
+	size_t body_size;     /* body bytes received (even past the cap) */
+	unsigned flags;       /* MSG_* */
+	size_t own_hdr_count; /* VERDICT_HEADER instances that arrived, stored or not */
+	char *queue_id;       /* owned, or NULL */
 };
 
 /* msg_new - a message judged by gen (the reference is taken over) */

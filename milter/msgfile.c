@@ -66,7 +66,8 @@ static void feed_body(struct session *s, const char *p, const char *end)
 	while (p < end) {
 		const char *next;
 		const char *e = line_end(p, end, &next);
-		if (buf_add(&chunk, p, (size_t)(e - p)) != BUF_OK || buf_add(&chunk, "\r\n", 2) != BUF_OK)
+		if (buf_add(&chunk, p, (size_t)(e - p)) != BUF_OK ||
+		    buf_add(&chunk, "\r\n", 2) != BUF_OK)
 			break; /* out of memory: the size finding shows what was lost */
 		if (chunk.len >= BODY_CHUNK) {
 			(void)session_body(s, chunk.data, chunk.len);
@@ -97,7 +98,8 @@ void msgfile_feed(struct session *s, const char *data, size_t len)
 			break;
 		}
 		if ((*p == ' ' || *p == '\t') && name.len) {
-			if (buf_add(&value, "\n", 1) != BUF_OK || buf_add(&value, p, (size_t)(e - p)) != BUF_OK)
+			if (buf_add(&value, "\n", 1) != BUF_OK ||
+			    buf_add(&value, p, (size_t)(e - p)) != BUF_OK)
 				break;
 		} else {
 			size_t nl = header_name_len(p, e);
@@ -105,7 +107,8 @@ void msgfile_feed(struct session *s, const char *data, size_t len)
 				break; /* not a header: the body starts here */
 			flush_header(s, &name, &value);
 			if (buf_add(&name, p, nl) != BUF_OK ||
-			    buf_add(&value, p + nl + 1, (size_t)(e - p - (ptrdiff_t)nl - 1)) != BUF_OK)
+			    buf_add(&value, p + nl + 1, (size_t)(e - p - (ptrdiff_t)nl - 1)) !=
+				BUF_OK)
 				break;
 		}
 		p = next;

@@ -74,7 +74,8 @@ static int read_input(const char *file, struct buf *b)
 	FILE *fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
 	char ebuf[128];
 	if (fp == NULL) {
-		fprintf(stderr, "portcullis: %s: %s\n", file, log_strerror(errno, ebuf, sizeof(ebuf)));
+		fprintf(stderr, "portcullis: %s: %s\n", file,
+			log_strerror(errno, ebuf, sizeof(ebuf)));
 		return -1;
 	}
 	char chunk[65536];
@@ -82,13 +83,14 @@ static int read_input(const char *file, struct buf *b)
 	int rc = 0;
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
 		if (buf_add(b, chunk, n) != BUF_OK) {
-			fprintf(stderr, "portcullis: %s: larger than %zu bytes or out of memory\n", file,
-				INPUT_MAX);
+			fprintf(stderr, "portcullis: %s: larger than %zu bytes or out of memory\n",
+				file, INPUT_MAX);
 			rc = -1;
 			break;
 		}
 	if (rc == 0 && ferror(fp)) {
-		fprintf(stderr, "portcullis: %s: %s\n", file, log_strerror(errno, ebuf, sizeof(ebuf)));
+		fprintf(stderr, "portcullis: %s: %s\n", file,
+			log_strerror(errno, ebuf, sizeof(ebuf)));
 		rc = -1;
 	}
 	if (fp != stdin)
@@ -117,7 +119,7 @@ static void print_text(const struct check_opts *o, const struct session *s,
 	for (size_t i = 0; i < v->nreason; i++)
 		printf("reason: %s\n", v->reasons[i]);
 	for (size_t i = 0; i < v->nremove; i++)
-		printf("remove header: %s\n", v->remove[i]);
+		printf("remove header: %s (%zu)\n", v->remove[i].name, v->remove[i].count);
 	for (size_t i = 0; i < v->nadd; i++)
 		printf("add header: %s: %s\n", v->add[i].name, v->add[i].value);
 }
@@ -131,7 +133,8 @@ static int print_json(const struct check_opts *o, const struct session *s,
 	buf_init(&b, 0);
 	int rc = buf_adds(&b, "{\"message\":") | json_str(&b, o->file) |
 		 buf_adds(&b, ",\"generation\":") | json_str(&b, g->id) |
-		 buf_adds(&b, ",\"verdict\":{\"action\":") | json_str(&b, vd_action_name(v->action)) |
+		 buf_adds(&b, ",\"verdict\":{\"action\":") |
+		 json_str(&b, vd_action_name(v->action)) |
 		 buf_printf(&b, ",\"score\":%.2f", v->score);
 	if (v->rcode[0])
 		rc |= buf_adds(&b, ",\"reply\":{\"code\":") | json_str(&b, v->rcode) |
@@ -143,11 +146,14 @@ static int print_json(const struct check_opts *o, const struct session *s,
 		rc |= buf_adds(&b, i ? "," : "") | json_str(&b, v->reasons[i]);
 	rc |= buf_adds(&b, "],\"add_headers\":[");
 	for (size_t i = 0; i < v->nadd; i++)
-		rc |= buf_adds(&b, i ? ",{\"name\":" : "{\"name\":") | json_str(&b, v->add[i].name) |
-		      buf_adds(&b, ",\"value\":") | json_str(&b, v->add[i].value) | buf_adds(&b, "}");
+		rc |= buf_adds(&b, i ? ",{\"name\":" : "{\"name\":") |
+		      json_str(&b, v->add[i].name) | buf_adds(&b, ",\"value\":") |
+		      json_str(&b, v->add[i].value) | buf_adds(&b, "}");
 	rc |= buf_adds(&b, "],\"remove_headers\":[");
 	for (size_t i = 0; i < v->nremove; i++)
-		rc |= buf_adds(&b, i ? "," : "") | json_str(&b, v->remove[i]);
+		rc |= buf_adds(&b, i ? ",{\"name\":" : "{\"name\":") |
+		      json_str(&b, v->remove[i].name) |
+		      buf_printf(&b, ",\"count\":%zu}", v->remove[i].count);
 	rc |= buf_adds(&b, "]},\"findings\":[");
 	for (size_t i = 0; s->findings && i < fnd_count(s->findings); i++) {
 		const struct finding *f = fnd_at(s->findings, i);
@@ -197,12 +203,15 @@ static int run_session(const struct check_opts *o, struct session *s, const stru
 static int cmd_check(int argc, char **argv)
 {
 	struct check_opts o = {0};
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},   {"client-ip", required_argument, NULL, 'i'},
-	    {"client-name", required_argument, NULL, 'n'}, {"helo", required_argument, NULL, 'H'},
-	    {"mail-from", required_argument, NULL, 'f'}, {"rcpt", required_argument, NULL, 'r'},
-	    {"json", no_argument, NULL, 'j'},            {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+						 {"client-ip", required_argument, NULL, 'i'},
+						 {"client-name", required_argument, NULL, 'n'},
+						 {"helo", required_argument, NULL, 'H'},
+						 {"mail-from", required_argument, NULL, 'f'},
+						 {"rcpt", required_argument, NULL, 'r'},
+						 {"json", no_argument, NULL, 'j'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	o.rcpts = calloc((size_t)argc + 1, sizeof(*o.rcpts));
 	if (o.rcpts == NULL)
 		return EX_SOFTWARE_;
@@ -217,8 +226,14 @@ static int cmd_check(int argc, char **argv)
 		case 'f': o.mail_from = optarg; break;
 		case 'r': o.rcpts[o.nrcpt++] = optarg; break;
 		case 'j': o.json = 1; break;
-		case 'h': usage(stdout); free(o.rcpts); return 0;
-		default: usage(stderr); free(o.rcpts); return EX_USAGE_;
+		case 'h':
+			usage(stdout);
+			free(o.rcpts);
+			return 0;
+		default:
+			usage(stderr);
+			free(o.rcpts);
+			return EX_USAGE_;
 		}
 	}
 	if (optind != argc - 1) {

@@ -56,23 +56,29 @@ static int size_facts(const struct message *m, struct findings *f)
 	if ((m->flags & MSG_HEADERS_CAPPED) &&
 	    fnd_add(f, "size.headers_capped", "%u", c->header_count_max) < 0)
 		return -1;
-	if ((m->flags & MSG_RCPTS_CAPPED) && fnd_add(f, "size.rcpts_capped", "%d", MSG_RCPT_MAX) < 0)
+	if ((m->flags & MSG_RCPTS_CAPPED) &&
+	    fnd_add(f, "size.rcpts_capped", "%d", MSG_RCPT_MAX) < 0)
 		return -1;
 	if (spool_on_disk(m->body) && fnd_add(f, "size.spooled", "%zu", spool_size(m->body)) < 0)
 		return -1;
 	return 0;
 }
 
-/* finish - header edits that every verdict carries */
-static int finish(const struct message *m, struct verdict *v)
+/* scan_finish - header edits that every verdict carries */
+int scan_finish(const struct message *m, struct verdict *v, int failed)
 {
-	if (msg_header_find(m, VERDICT_HEADER, 0) && vd_remove_header(v, VERDICT_HEADER) < 0)
+	if (m->own_hdr_count && vd_remove_header(v, VERDICT_HEADER, m->own_hdr_count) < 0)
 		return -1;
 	if (v->action != VD_ACCEPT && v->action != VD_TAG)
 		return 0;
 	char val[256];
-	snprintf(val, sizeof(val), "%s score=%.1f (%s; generation %lu)", vd_action_name(v->action),
-		 v->score, m->gen->conf->authserv_id, m->gen->serial);
+	if (failed)
+		snprintf(val, sizeof(val), "unchecked (internal failure; %s)",
+			 m->gen->conf->authserv_id);
+	else
+		snprintf(val, sizeof(val), "%s score=%.1f (%s; generation %lu)",
+			 vd_action_name(v->action), v->score, m->gen->conf->authserv_id,
+			 m->gen->serial);
 	return vd_add_header(v, VERDICT_HEADER, val);
 }
 
@@ -85,7 +91,7 @@ int scan_message(const struct session *s, const struct message *m, struct findin
 	if (f == NULL)
 		return -1;
 	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 ||
-	    pol_decide(m->gen->policy, f, v) < 0 || finish(m, v) < 0) {
+	    pol_decide(m->gen->policy, f, v) < 0 || scan_finish(m, v, 0) < 0) {
 		fnd_free(f);
 		vd_free(v);
 		return -1;

@@ -16,5 +16,8 @@ struct verdict;
 /* scan_message - collect findings, ask the policy, finish the verdict; -1 on failure */
 int scan_message(const struct session *s, const struct message *m, struct findings **out,
 		 struct verdict *v) WUR;
+/* scan_finish - the header edits every verdict carries: forged VERDICT_HEADERs
+ * removed, and an accepted message stamped (failed: it was not checked) */
+int scan_finish(const struct message *m, struct verdict *v, int failed) WUR;
 
 #endif

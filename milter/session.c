@@ -17,6 +17,7 @@
 
 #include "session.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -88,6 +89,11 @@ enum sess_rc session_fail(struct session *s, const char *why)
 		rc = vd_set(&s->verdict, VD_REJECT, "550", "5.7.1", "Message refused by filter");
 	if (rc < 0) /* no memory even for the text: the MTA's default reply of that class */
 		s->verdict.action = oe == ON_ERROR_REJECT ? VD_REJECT : VD_TEMPFAIL;
+	else if (oe == ON_ERROR_ACCEPT && s->msg && scan_finish(s->msg, &s->verdict, 1) < 0) {
+		/* a forged verdict header must not pass: fall back to tempfail */
+		vd_free(&s->verdict);
+		s->verdict.action = VD_TEMPFAIL;
+	}
 	if (vd_add_reason(&s->verdict, why) < 0)
 		log_debug("no memory to record the reason");
 	return SESS_ERROR;
@@ -96,7 +102,10 @@ enum sess_rc session_fail(struct session *s, const char *why)
 /* session_connect - who is connecting */
 enum sess_rc session_connect(struct session *s, const char *name, const char *addr)
 {
-	if (replace(&s->client_name, name ? name : "unknown") < 0 ||
+	/* MTAs pass "[192.0.2.1]" when the client has no verified PTR name */
+	if (name == NULL || name[0] == '\0' || name[0] == '[')
+		name = "unknown";
+	if (replace(&s->client_name, name) < 0 ||
 	    replace(&s->client_addr, addr ? addr : "unknown") < 0)
 		return session_fail(s, "out of memory at connect");
 	return SESS_CONTINUE;
@@ -114,7 +123,7 @@ enum sess_rc session_helo(struct session *s, const char *helo)
 static size_t size_param(const char *const *args)
 {
 	for (; args && *args; args++)
-		if (strncasecmp(*args, "SIZE=", 5) == 0) {
+		if (strncasecmp(*args, "SIZE=", 5) == 0 && isdigit((unsigned char)(*args)[5])) {
 			char *end;
 			unsigned long long v = strtoull(*args + 5, &end, 10);
 			if (*end == '\0' && end != *args + 5)
@@ -157,7 +166,8 @@ static int need_msg(struct session *s, const char *stage)
 		return 1;
 	if (s->error == NULL) {
 		s->error = stage;
-		log_warn("%s without MAIL FROM from %s [%s]", stage, s->client_name, s->client_addr);
+		log_warn("%s without MAIL FROM from %s [%s]", stage, s->client_name,
+			 s->client_addr);
 	}
 	return 0;
 }
@@ -179,6 +189,8 @@ enum sess_rc session_header(struct session *s, const char *name, const char *val
 		return SESS_CONTINUE;
 	if (value == NULL)
 		value = "";
+	if (name && strcasecmp(name, VERDICT_HEADER) == 0)
+		s->msg->own_hdr_count++; /* counted even past the header caps */
 	int rc;
 	if (s->values_trimmed && *value != ' ' && *value != '\t') {
 		/* keep the canonical wire form "Name: value" that DKIM needs */

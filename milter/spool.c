@@ -2,8 +2,9 @@
  * spool.c - body storage for one message.
  *
  * DESCRIPTION
- *	Bytes are kept in memory until mem_max would be exceeded; then a
- *	private file is created in tmpdir with mkostemp (mode 0600), unlinked
+ *	Bytes are kept in memory until mem_max would be exceeded (0: never in
+ *	memory); then a private file is created in tmpdir with mkostemp
+ *	(mode 0600, without touching the process-wide umask), unlinked
  *	at once so that nothing is left behind by a crash, and the memory copy
  *	is moved there. Reads work the same either way.
  *
@@ -29,7 +30,7 @@ struct spool {
 	int fd;         /* -1 until spooled to disk */
 	size_t size;    /* bytes stored */
 	size_t mem_max;
-	char *tmpdir;   /* owned */
+	char *tmpdir; /* owned */
 };
 
 /* spool_new - create */
@@ -43,7 +44,7 @@ struct spool *spool_new(const char *tmpdir, size_t mem_max)
 		free(s);
 		return NULL;
 	}
-	buf_init(&s->mem, mem_max);
+	buf_init(&s->mem, 0); /* the threshold is enforced in spool_write */
 	s->fd = -1;
 	s->mem_max = mem_max;
 	return s;
@@ -75,9 +76,7 @@ static int spool_to_disk(struct spool *s)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	mode_t old = umask(077);
-	int fd = mkostemp(path.data, O_CLOEXEC);
-	umask(old);
+	int fd = mkostemp(path.data, O_CLOEXEC); /* always mode 0600 */
 	if (fd < 0) {
 		int e = errno;
 		buf_free(&path);
@@ -101,14 +100,13 @@ static int spool_to_disk(struct spool *s)
 int spool_write(struct spool *s, const void *p, size_t len)
 {
 	if (s->fd < 0) {
-		int rc = buf_add(&s->mem, p, len);
-		if (rc == BUF_OK) {
+		if (len <= s->mem_max - s->mem.len) {
+			if (buf_add(&s->mem, p, len) != BUF_OK) {
+				errno = ENOMEM;
+				return -1;
+			}
 			s->size += len;
 			return 0;
-		}
-		if (rc == BUF_NOMEM) {
-			errno = ENOMEM;
-			return -1;
 		}
 		if (spool_to_disk(s) < 0)
 			return -1;

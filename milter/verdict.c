@@ -28,7 +28,7 @@ static const char *const action_names[] = {"accept", "tag",      "quarantine",
 const char *vd_action_name(enum vd_action a)
 {
 	return (unsigned)a < sizeof(action_names) / sizeof(action_names[0]) ? action_names[a]
-									     : "unknown";
+									    : "unknown";
 }
 
 /* vd_init - empty accept */
@@ -51,7 +51,7 @@ void vd_free(struct verdict *v)
 	}
 	free(v->add);
 	for (size_t i = 0; i < v->nremove; i++)
-		free(v->remove[i]);
+		free(v->remove[i].name);
 	free(v->remove);
 	vd_init(v);
 }
@@ -150,14 +150,16 @@ int vd_add_header(struct verdict *v, const char *name, const char *value)
 	return 0;
 }
 
-/* vd_remove_header - append a header name to remove */
-int vd_remove_header(struct verdict *v, const char *name)
+/* vd_remove_header - append a header to remove */
+int vd_remove_header(struct verdict *v, const char *name, size_t count)
 {
 	char *n = strdup(name);
-	if (n == NULL || grow((void **)&v->remove, v->nremove, sizeof(char *)) < 0) {
+	if (n == NULL || grow((void **)&v->remove, v->nremove, sizeof(*v->remove)) < 0) {
 		free(n);
 		return -1;
 	}
-	v->remove[v->nremove++] = n;
+	v->remove[v->nremove].name = n;
+	v->remove[v->nremove].count = count;
+	v->nremove++;
 	return 0;
 }

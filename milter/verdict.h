@@ -15,17 +15,22 @@ struct vd_header {
 	char *value; /* owned */
 };
 
+struct vd_removal {
+	char *name;   /* owned */
+	size_t count; /* instances 1..count of that header are removed */
+};
+
 struct verdict {
 	enum vd_action action;
-	char rcode[4];          /* SMTP reply code, "" when the MTA's default is fine */
-	char xcode[16];         /* enhanced status code, e.g. "5.3.4" */
-	char *text;             /* owned public reply text, or NULL */
+	char rcode[4];  /* SMTP reply code, "" when the MTA's default is fine */
+	char xcode[16]; /* enhanced status code, e.g. "5.3.4" */
+	char *text;     /* owned public reply text, or NULL */
 	double score;
-	char **reasons;         /* owned: rule and check names that decided */
+	char **reasons; /* owned: rule and check names that decided */
 	size_t nreason;
-	struct vd_header *add;  /* owned: headers to add */
+	struct vd_header *add; /* owned: headers to add */
 	size_t nadd;
-	char **remove;          /* owned: header names whose every instance is removed */
+	struct vd_removal *remove; /* owned: headers to remove */
 	size_t nremove;
 };
 
@@ -40,8 +45,8 @@ int vd_set(struct verdict *v, enum vd_action a, const char *rcode, const char *x
 int vd_add_reason(struct verdict *v, const char *reason) WUR;
 /* vd_add_header - a header to add */
 int vd_add_header(struct verdict *v, const char *name, const char *value) WUR;
-/* vd_remove_header - remove every instance of a header */
-int vd_remove_header(struct verdict *v, const char *name) WUR;
+/* vd_remove_header - remove the first count instances of a header */
+int vd_remove_header(struct verdict *v, const char *name, size_t count) WUR;
 /* vd_action_name - "accept", "tag", ... */
 const char *vd_action_name(enum vd_action a);
 

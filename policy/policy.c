@@ -45,8 +45,8 @@ int pol_size_verdict(const struct policy *p, size_t size, struct verdict *v)
 {
 	if (size <= p->message_size_max)
 		return 0;
-	if (vd_set(v, VD_REJECT, "552", "5.3.4", "Message size exceeds fixed maximum message size") <
-		0 ||
+	if (vd_set(v, VD_REJECT, "552", "5.3.4",
+		   "Message size exceeds fixed maximum message size") < 0 ||
 	    vd_add_reason(v, "size.oversize") < 0)
 		return -1;
 	return 1;

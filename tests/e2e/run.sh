@@ -1,0 +1,395 @@
+#!/bin/bash
+# run.sh - Portcullis end-to-end tests (TAP), run by `make check`
+#
+# The real portcullisd behind a real Postfix and a real Sendmail, a real DNS
+# server (unbound), swaks and smtp-session.py as clients and smtp-sink as the
+# next hop, all on loopback inside a private network namespace (see lib.sh).
+# Needs root and `ip netns`; anything else is a "Bail out!", never a skip.
+#
+# Environment: PORTCULLISD, PORTCULLIS (the binaries; default: the top of
+# the build dir, $abs_top_builddir), SENDMAIL_DIR (default
+# /opt/portcullis-testbed/sendmail, filled by fetch-sendmail.sh), E2E_KEEP=1
+# keeps the work dir with every log for a look afterwards.
+set -u
+
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+TESTS=21
+
+# ---------------------------------------------------------------- checks
+# Each prints why it failed (its output becomes TAP diagnostics) and returns
+# non-zero; tap_check turns it into one TAP line.
+
+# local_submission ID - a message handed to Postfix's sendmail(1) (postdrop,
+# pickup: the non_smtpd_milters path) is delivered with the verdict
+local_submission() {
+	local body
+	body=$(e2e_body "$1")
+	{
+		printf 'From: <sender@example.test>\nTo: <rcpt@example.test>\n'
+		printf 'Subject: portcullis e2e %s\nX-Test-Id: %s\n\n' "$1" "$1"
+		cat "$body"
+	} >"$CLIENT/$1.msg"
+	in_ns timeout 30 "$POSTFIX_SENDMAIL" -C "$E2E_TMP/postfix/etc" \
+		-f sender@example.test rcpt@example.test <"$CLIENT/$1.msg" ||
+		{ echo "Postfix's sendmail -C failed"; return 1; }
+	verdict_accept "$1"
+}
+
+# reply_is ID CODE-PREFIX - the swaks transaction ID ended with such a reply
+reply_is() {
+	local out
+	out=$(smtp_outcome "$CLIENT/$1.swaks")
+	case "$out" in
+	"$2"*) echo "$1: $out" ;;
+	*)
+		echo "$1: expected a $2.. reply, got: ${out:-none}"
+		tail -n 12 "$CLIENT/$1.swaks"
+		return 1
+		;;
+	esac
+}
+
+# verdict_accept ID - the message tagged ID reached the sink with exactly
+# one X-Portcullis-Verdict header, whose value starts with "accept"
+verdict_accept() {
+	local f vals n
+	f=$(e2e_wait_delivery "$1" 10) || {
+		echo "$1: not delivered to the sink within 10 s"
+		return 1
+	}
+	vals=$(msg_header_values "$f" X-Portcullis-Verdict)
+	n=$(printf '%s' "$vals" | grep -c '^')
+	if [ "$n" -ne 1 ]; then
+		echo "$1: $n X-Portcullis-Verdict headers, expected 1; headers as delivered:"
+		msg_headers "$f"
+		return 1
+	fi
+	case "$vals" in
+	accept*) echo "$1: X-Portcullis-Verdict: $vals" ;;
+	*)
+		echo "$1: X-Portcullis-Verdict: $vals (expected accept...)"
+		return 1
+		;;
+	esac
+	# as delivered: one space after the colon (Postfix and Sendmail differ
+	# in how they treat the leading space of a milter's header value)
+	msg_headers "$f" | grep -q '^X-Portcullis-Verdict: accept' || {
+		echo "$1: header not delivered as 'X-Portcullis-Verdict: accept...':"
+		msg_headers "$f" | grep -i -A2 '^X-Portcullis-Verdict:'
+		return 1
+	}
+}
+
+# accepted ID PORT IFACE [KB] - send a message and expect 250, then its
+# delivery with the accept verdict
+accepted() {
+	[ -z "${4:-}" ] || e2e_body "$1" "$4" >/dev/null
+	e2e_send "$1" "$2" "$3"
+	reply_is "$1" 250 && verdict_accept "$1"
+}
+
+# rejected ID PORT IFACE CODE [KB] - send a message and expect reply CODE
+rejected() {
+	[ -z "${5:-}" ] || e2e_body "$1" "$5" >/dev/null
+	e2e_send "$1" "$2" "$3"
+	reply_is "$1" "$4"
+}
+
+# never_delivered CANARY-ID... -- ID... - once every canary has reached the
+# sink (so the MTAs have delivered what they had), none of the IDs is there
+never_delivered() {
+	local id bad=0 canaries=1
+	for id in "$@"; do
+		if [ "$id" = -- ]; then
+			canaries=0
+		elif [ $canaries = 1 ]; then
+			e2e_wait_delivery "$id" 10 >/dev/null ||
+				{ echo "canary $id not delivered within 10 s"; bad=1; }
+		elif [ -n "$(sink_files "$id")" ]; then
+			echo "$id reached the sink:"
+			msg_headers "$(sink_files "$id" | head -n 1)"
+			bad=1
+		fi
+	done
+	return $bad
+}
+
+# session_replies FILE ID STAGE CODE-PREFIX... - smtp-session.py's output has
+# "ID STAGE CODE..." lines as listed (arguments in threes)
+session_replies() {
+	local f=$1 bad=0 line
+	shift
+	while [ $# -ge 3 ]; do
+		line=$(grep -m 1 "^$1 $2 " "$f")
+		case "$line" in
+		"$1 $2 $3"*) ;;
+		*)
+			echo "expected $1 $2 $3.., got: ${line:-nothing}"
+			bad=1
+			;;
+		esac
+		shift 3
+	done
+	if [ $bad = 1 ]; then cat "$f"; fi
+	return $bad
+}
+
+# ---------------------------------------------------------------- cases
+
+# dns_answers - unbound serves the test zones, through glibc's resolver too
+dns_answers() {
+	local q out bad=0
+	for q in "example.test A" "example.test MX" "example.test TXT" \
+		"2.0.0.127.in-addr.arpa PTR"; do
+		# shellcheck disable=SC2086
+		if out=$(dns_query $q); then
+			echo "$out" | sed 1d
+		else
+			echo "no answer to $q: $out"
+			bad=1
+		fi
+	done
+	dns_query example.test TXT | grep -q '"v=spf1 ' || { echo "no SPF TXT record"; bad=1; }
+	dns_query pass.example.test TXT 5353 >/dev/null || { echo "nothing on port 5353"; bad=1; }
+	out=$(in_ns getent hosts client2.example.test)
+	if ! echo "$out" | grep -q '^127\.0\.0\.2 '; then
+		echo "glibc cannot resolve client2.example.test: $out"
+		bad=1
+	fi
+	return $bad
+}
+
+# two_transactions - one connection to Postfix carrying two messages (and a
+# transaction given up with RSET between them)
+two_transactions() {
+	local out=$CLIENT/session-d.out
+	in_ns timeout 60 "$PYTHON" "$E2E_SRCDIR/smtp-session.py" --port "$E2E_PORT_POSTFIX" \
+		--local 127.0.0.4 mail:pf-d1 rset:pf-d2 mail:pf-d3 >"$out" 2>&1
+	session_replies "$out" pf-d1 END 250 pf-d2 RCPT 250 pf-d2 RSET 250 \
+		pf-d3 MAIL 250 pf-d3 END 250 || return 1
+	head -n 1 "$out"
+	verdict_accept pf-d1 && verdict_accept pf-d3 && never_delivered -- pf-d2
+}
+
+# reload_failed MARK - after SIGHUP with a bad line 3, portcullisd runs on
+# and has logged "<conf>:3:" and "reload failed"
+reload_failed() {
+	local log=$E2E_TMP/logs/portcullisd.log bad=0
+	e2e_wait_log "$log" "$1" "reload failed" 5 || { echo "no 'reload failed' logged within 5 s"; bad=1; }
+	e2e_alive milter || { echo "portcullisd died"; bad=1; }
+	log_since "$log" "$1" | grep -q -F "$E2E_MILTER_CONF:3:" ||
+		{ echo "no '$E2E_MILTER_CONF:3:' in the log"; bad=1; }
+	echo "log after SIGHUP:"
+	log_since "$log" "$1" | tail -n 8
+	return $bad
+}
+
+# reloaded MARK - after SIGHUP with a good file, "configuration reloaded"
+reloaded() {
+	local log=$E2E_TMP/logs/portcullisd.log
+	if e2e_wait_log "$log" "$1" "configuration reloaded" 5 && e2e_alive milter; then
+		log_since "$log" "$1" | grep -F "configuration reloaded"
+		return 0
+	fi
+	echo "no 'configuration reloaded' within 5 s (or the daemon died); log after SIGHUP:"
+	log_since "$log" "$1" | tail -n 8
+	return 1
+}
+
+# hold_sessions - one transaction in flight on Postfix and one on Sendmail,
+# stopped between RCPT and DATA (smtp-session.py hold:) until DIR/go exists
+hold_sessions() {
+	local mta port
+	for mta in pf sm; do
+		[ $mta = pf ] && port=$E2E_PORT_POSTFIX || port=$E2E_PORT_SENDMAIL
+		mkdir -p "$CLIENT/hold-$mta"
+		e2e_spawn "client-$mta" "$CLIENT/hold-$mta.out" timeout 60 "$PYTHON" \
+			"$E2E_SRCDIR/smtp-session.py" --port "$port" --local 127.0.0.5 \
+			--sync "$CLIENT/hold-$mta" "hold:$mta-e1"
+	done
+	local _
+	for _ in $(seq 100); do
+		[ -e "$CLIENT/hold-pf/ready" ] && [ -e "$CLIENT/hold-sm/ready" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# milter_down_4xx MTA PORT - with portcullisd gone, the transaction held on
+# MTA (resumed now) and a new one both end with a 4xx reply
+milter_down_4xx() {
+	local mta=$1 port=$2 out=$CLIENT/hold-$1.out bad=0 line
+	line=$(grep -E "^$mta-e1 (MAIL|RCPT|DATA|END) [^23]" "$out" | head -n 1)
+	case "$line" in
+	"$mta-e1 "*" 4"*) echo "in flight: $line" ;;
+	*)
+		echo "the transaction in flight did not get a 4xx:"
+		cat "$out"
+		bad=1
+		;;
+	esac
+	rejected "$mta-e2" "$port" 127.0.0.6 4 || bad=1
+	return $bad
+}
+
+# restarted STATUS - portcullisd started again (STATUS: e2e_start_milter's),
+# mail passes through both MTAs, and what was tempfailed never arrives
+restarted() {
+	[ "$1" -eq 0 ] || { echo "portcullisd did not listen again within 10 s"; return 1; }
+	accepted pf-e3 "$E2E_PORT_POSTFIX" 127.0.0.2 &&
+		accepted sm-e3 "$E2E_PORT_SENDMAIL" 127.0.0.3 &&
+		never_delivered pf-e3 sm-e3 -- pf-e1 pf-e2 sm-e1 sm-e2
+}
+
+# forged ID PORT IFACE - a message arriving with a forged verdict header is
+# delivered with only the daemon's own
+forged() {
+	e2e_send "$1" "$2" "$3" --add-header "X-Portcullis-Verdict: reject forged-by-sender"
+	reply_is "$1" 250 && verdict_accept "$1"
+}
+
+# refused_while_draining - after SIGTERM, with a transaction held between
+# RCPT and DATA: a new connection gets 4xx and the daemon is still running
+refused_while_draining() {
+	local bad=0
+	rejected pf-h2 "$E2E_PORT_POSTFIX" 127.0.0.6 4 || bad=1
+	e2e_alive milter || { echo "portcullisd exited with a transaction in flight"; bad=1; }
+	return $bad
+}
+
+# drained STATUS - the held transaction then completed with 250 and the
+# verdict, and the daemon exited by itself with STATUS 0 (-1: it did not exit)
+drained() {
+	local bad=0
+	session_replies "$CLIENT/hold-pf.out" pf-h1 END 250 || bad=1
+	verdict_accept pf-h1 || bad=1
+	case "$1" in
+	0) grep "stopped (SIGTERM)" "$E2E_TMP/logs/portcullisd.log" ||
+		{ echo "no 'stopped (SIGTERM)' in the log"; bad=1; } ;;
+	-1) echo "portcullisd still running 10 s after its last connection closed"; bad=1 ;;
+	*) echo "portcullisd exited with status $1, expected 0"; bad=1 ;;
+	esac
+	return $bad
+}
+
+# ---------------------------------------------------------------- main
+e2e_init
+CLIENT=$E2E_TMP/client
+
+missing=
+for cmd in postfix postconf smtp-sink swaks unbound unbound-checkconf m4 ss timeout; do
+	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $cmd"
+done
+[ -x "$POSTFIX_DAEMON_DIR/master" ] || missing="$missing $POSTFIX_DAEMON_DIR/master"
+"$PYTHON" -c 'import smtplib' 2>/dev/null || missing="$missing python3"
+[ -z "$missing" ] || tap_bail "missing:$missing"
+[ -x "$PORTCULLISD" ] || tap_bail "no portcullisd at $PORTCULLISD (build it or set PORTCULLISD)"
+if [ ! -x "$SENDMAIL_DIR/usr/libexec/sendmail/sendmail" ]; then
+	sh "$E2E_SRCDIR/fetch-sendmail.sh" "$SENDMAIL_DIR" 2>&1 | tap_diag
+fi
+
+tap_plan $TESTS
+
+e2e_start_dns
+tap_check "DNS: unbound answers A, MX, TXT (SPF) and PTR from tests/data/zones" dns_answers
+
+e2e_start_sink
+e2e_milter_conf
+e2e_start_milter || {
+	tap_tail "$E2E_TMP/logs/portcullisd.log" 30
+	tap_bail "portcullisd did not listen on port $E2E_PORT_MILTER within 10 s"
+}
+e2e_start_postfix
+e2e_start_sendmail
+
+# a, b: a plain message passes and carries the verdict header
+tap_check "Postfix: message accepted, delivered with one X-Portcullis-Verdict: accept" \
+	accepted pf-a "$E2E_PORT_POSTFIX" 127.0.0.2
+tap_check "Sendmail: message accepted, delivered with one X-Portcullis-Verdict: accept" \
+	accepted sm-b "$E2E_PORT_SENDMAIL" 127.0.0.3
+
+tap_check "Postfix: local submission (pickup, non_smtpd_milters) delivered with the verdict" \
+	local_submission pf-local
+
+# c: over message_size_max (64K): 552 from both MTAs, nothing delivered
+tap_check "Postfix: 200 KB message over message_size_max 64K rejected with 552" \
+	rejected pf-c "$E2E_PORT_POSTFIX" 127.0.0.2 552 200
+tap_check "Sendmail: 200 KB message over message_size_max 64K rejected with 552" \
+	rejected sm-c "$E2E_PORT_SENDMAIL" 127.0.0.3 552 200
+e2e_send pf-c-canary "$E2E_PORT_POSTFIX" 127.0.0.2
+e2e_send sm-c-canary "$E2E_PORT_SENDMAIL" 127.0.0.3
+tap_check "over-size messages never reach the next hop" \
+	never_delivered pf-c-canary sm-c-canary -- pf-c sm-c
+
+# d: several transactions on one connection
+tap_check "Postfix: two transactions (and an RSET) on one connection, both delivered with the verdict" \
+	two_transactions
+
+# f: SIGHUP with a broken file keeps the running configuration ...
+mark=$(log_size "$E2E_TMP/logs/portcullisd.log")
+E2E_SIZE_MAX=1M e2e_milter_conf "no_such_key 1"
+kill -HUP "${E2E_PID[milter]}"
+tap_check "SIGHUP with a bad line 3: daemon keeps running, logs <conf>:3: and 'reload failed'" \
+	reload_failed "$mark"
+tap_check "after the failed reload: mail still passes with the verdict" \
+	accepted pf-f1 "$E2E_PORT_POSTFIX" 127.0.0.2
+tap_check "after the failed reload: old settings kept (message_size_max 64K, not 1M)" \
+	rejected pf-f2 "$E2E_PORT_POSTFIX" 127.0.0.2 552 200
+# ... and once fixed, SIGHUP loads it
+mark=$(log_size "$E2E_TMP/logs/portcullisd.log")
+E2E_SIZE_MAX=1M e2e_milter_conf
+kill -HUP "${E2E_PID[milter]}"
+tap_check "SIGHUP with the file fixed: 'configuration reloaded' logged" reloaded "$mark"
+tap_check "after the reload: new settings in force (200 KB passes under 1M)" \
+	accepted pf-f3 "$E2E_PORT_POSTFIX" 127.0.0.2 200
+
+# e: portcullisd killed: nothing passes unfiltered; it comes back
+hold_sessions || tap_diag "the held sessions did not get to DATA within 10 s"
+e2e_stop milter KILL
+touch "$CLIENT/hold-pf/go" "$CLIENT/hold-sm/go"
+e2e_wait_exit client-pf 30
+e2e_wait_exit client-sm 30
+tap_check "portcullisd killed: Postfix answers 4xx (in-flight transaction and new connection)" \
+	milter_down_4xx pf "$E2E_PORT_POSTFIX"
+tap_check "portcullisd killed: Sendmail answers 4xx (in-flight transaction and new connection)" \
+	milter_down_4xx sm "$E2E_PORT_SENDMAIL"
+e2e_start_milter
+tap_check "portcullisd restarted: mail passes again; nothing sent while it was down arrived" \
+	restarted $?
+
+# a forged verdict header from the sender never survives
+tap_check "Postfix: a forged X-Portcullis-Verdict is removed, only the daemon's own delivered" \
+	forged pf-g "$E2E_PORT_POSTFIX" 127.0.0.2
+tap_check "Sendmail: a forged X-Portcullis-Verdict is removed, only the daemon's own delivered" \
+	forged sm-g "$E2E_PORT_SENDMAIL" 127.0.0.3
+
+# SIGTERM: stop accepting, let the message in flight finish, exit 0
+rm -rf "$CLIENT/hold-pf"
+mkdir -p "$CLIENT/hold-pf"
+e2e_spawn client-pf "$CLIENT/hold-pf.out" timeout 60 "$PYTHON" \
+	"$E2E_SRCDIR/smtp-session.py" --port "$E2E_PORT_POSTFIX" --local 127.0.0.5 \
+	--sync "$CLIENT/hold-pf" "hold:pf-h1"
+for _ in $(seq 100); do [ -e "$CLIENT/hold-pf/ready" ] && break; sleep 0.1; done
+kill -TERM "${E2E_PID[milter]}"
+sleep 0.5
+tap_check "SIGTERM with a transaction in flight: new connections get 4xx, daemon still running" \
+	refused_while_draining
+touch "$CLIENT/hold-pf/go"
+e2e_wait_exit client-pf 30
+milter_pid=${E2E_PID[milter]}
+milter_status=-1
+for _ in $(seq 100); do kill -0 "$milter_pid" 2>/dev/null || break; sleep 0.1; done
+if ! kill -0 "$milter_pid" 2>/dev/null; then
+	wait "$milter_pid"
+	milter_status=$?
+	unset "E2E_PID[milter]"
+fi
+tap_check "after SIGTERM: the transaction in flight is delivered with the verdict, then exit 0" \
+	drained "$milter_status"
+tap_check "after SIGTERM: the pid file is removed" \
+	test ! -e "$E2E_TMP/milter/portcullisd.pid"
+
+[ "$TAP_N" -eq "$TESTS" ] || echo "# ran $TAP_N tests, planned $TESTS"
+[ "$TAP_FAILED" -eq 0 ]
