@@ -14,7 +14,7 @@ build=${abs_top_builddir:-$top}
 PORTCULLIS=${PORTCULLIS:-$build/portcullis}
 PORTCULLISD=${PORTCULLISD:-$build/portcullisd}
 data=$top/tests/data
-corpus=$top/../shared/corpus
+corpus=${PORTCULLIS_SHARED:-$top/../shared}/corpus
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cli_test.XXXXXX") || { echo "Bail out! mktemp failed"; exit 1; }
 trap 'rm -rf "$tmp"' EXIT HUP INT TERM
 

@@ -149,7 +149,9 @@ else
 fi
 
 # ---- the files -------------------------------------------------------------
-if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+# git only when $top is a checkout of its own (not an unpacked tarball that
+# happens to sit inside some other work tree, as in `make distcheck`)
+if [ "$(git -C "$top" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$top" && pwd -P)" ]; then
 	how="git ls-files"
 	git -C "$top" ls-files --cached --others --exclude-standard -- milter rules policy tests/unit |
 		grep -E '\.[ch]$' | while read -r f; do [ -f "$f" ] && echo "$f"; done | sort -u >"$tmp/files"
