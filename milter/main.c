@@ -16,7 +16,8 @@
  *
  * DIAGNOSTICS
  *	Configuration errors as "file:line: message". Exit status: 0 done,
- *	64 usage, 71 cannot set up (socket, privileges, daemon), 78 configuration.
+ *	64 usage, 70 the listener stopped unasked, 71 cannot set up (socket,
+ *	privileges, daemon), 78 configuration.
  */
 #include "config.h"
 
@@ -43,6 +44,7 @@
 
 #define EX_OK_ 0
 #define EX_USAGE_ 64
+#define EX_SOFTWARE_ 70
 #define EX_OSERR_ 71
 #define EX_CONFIG_ 78
 
@@ -369,7 +371,7 @@ int main(int argc, char **argv)
 		close(ready_fd);
 	}
 
-	const char *why = "listener stopped";
+	const char *why = NULL; /* set when we were asked to stop */
 	for (;;) {
 		struct timespec tick = {1, 0};
 		int sig = sigtimedwait(&set, NULL, &tick);
@@ -394,7 +396,14 @@ int main(int argc, char **argv)
 	if (pidpath && unlink(pidpath) < 0)
 		log_debug("pidfile %s not removed", pidpath);
 	free(pidpath);
-	log_notice("stopped (%s)", why);
+	if (why)
+		log_notice("stopped (%s)", why);
 	gen_shutdown();
+	if (why == NULL) {
+		/* libmilter stopped on its own (its signal thread took a signal, or
+		 * the listener failed): not a clean stop, let the supervisor restart */
+		log_err("the milter listener stopped unexpectedly");
+		return EX_SOFTWARE_;
+	}
 	return milter_status == MI_SUCCESS ? EX_OK_ : EX_OSERR_;
 }
