@@ -16,7 +16,7 @@ build_pkgs="build-essential autoconf automake libtool pkg-config
 	libmilter-dev libpcre2-dev libspf2-dev libopendkim-dev libopendmarc-dev
 	libunbound-dev libevent-dev"
 test_pkgs="postfix swaks unbound bind9-dnsutils iproute2 m4 libwrap0 python3
-	procps clang-format git"
+	procps clang-format git python3-yaml python3-authres"
 
 pkgs=$build_pkgs
 if [ "${1:-}" = "--test" ]; then

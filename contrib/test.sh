@@ -19,12 +19,13 @@ mkdir -p _build _build-san
 	make -j"$jobs" check-unit) || status=1
 
 # every test point of every TAP script, from automake's .trs files
-pass=0 fail=0 skip=0
+pass=0 fail=0 skip=0 known=0
 for trs in $(find _build _build-san -name '*.trs'); do
-	p=$(grep -c '^:test-result: \(PASS\|XFAIL\)' "$trs")
+	p=$(grep -c '^:test-result: PASS' "$trs")
+	k=$(grep -c '^:test-result: XFAIL' "$trs")
 	f=$(grep -c '^:test-result: \(FAIL\|XPASS\|ERROR\)' "$trs")
 	s=$(grep -c '^:test-result: SKIP' "$trs")
-	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s)) known=$((known + k))
 	if [ "$f" -gt 0 ]; then
 		log=${trs%.trs}.log
 		echo "---- $log"
@@ -33,5 +34,7 @@ for trs in $(find _build _build-san -name '*.trs'); do
 done
 [ "$pass" -gt 0 ] || status=1
 [ "$fail" -eq 0 ] || status=1
+[ "$known" -eq 0 ] ||
+	echo "$known known failures (TODO in the TAP output; listed in tests/data/spf/known-failures.txt)"
 echo "$pass passed, $fail failed, $skip skipped"
 exit $status

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "generation.h"
 #include "log.h"
 #include "message.h"
 #include "session.h"
@@ -101,10 +102,10 @@ static sfsistat tempfail_nomem(SMFICTX *ctx, const char *stage)
 /* edit_headers - apply the verdict's header removals and additions */
 static int edit_headers(SMFICTX *ctx, const struct conn *c, const struct verdict *v)
 {
-	for (size_t i = 0; i < v->nremove; i++)
-		for (size_t n = v->remove[i].count; n > 0; n--) /* last first: indexes stay valid */
-			if (smfi_chgheader(ctx, v->remove[i].name, (int)n, NULL) != MI_SUCCESS)
-				return -1;
+	for (size_t i = 0; i < v->nremove; i++) /* in order: highest index of a name first */
+		if (smfi_chgheader(ctx, v->remove[i].name, (int)v->remove[i].index, NULL) !=
+		    MI_SUCCESS)
+			return -1;
 	int lead = (c->steps & SMFIP_HDR_LEADSPC) != 0;
 	for (size_t i = 0; i < v->nadd; i++) {
 		char *val = v->add[i].value, *tmp = NULL;
@@ -161,6 +162,11 @@ static sfsistat stage_reply(SMFICTX *ctx, struct conn *c, enum sess_rc rc, unsig
 {
 	if (rc == SESS_CONTINUE)
 		return quiet(c, nr);
+	if (rc == SESS_VERDICT && nr && (c->steps & nr)) {
+		/* negotiated before a reload asked for this stage: the end of message decides */
+		log_debug("verdict at a no-reply stage left to the end of message");
+		return SMFIS_NOREPLY;
+	}
 	if (nr && (c->steps & nr)) {
 		/* this stage cannot answer: make sure the end of message does */
 		if (c->s->error == NULL)
@@ -181,7 +187,12 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 	if ((f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS)) != (SMFIF_ADDHDRS | SMFIF_CHGHDRS))
 		log_warn("the MTA does not allow adding and changing headers (offered 0x%lx)", f0);
 	c->acts = *pf0 = f0 & WANT_ACTS;
-	c->steps = *pf1 = f1 & WANT_STEPS;
+	unsigned long want = WANT_STEPS;
+	struct generation *g = gen_current();
+	if (g && g->conf->spf_reject_fail)
+		want &= ~(unsigned long)SMFIP_NR_RCPT; /* SPF fail is answered at RCPT TO */
+	gen_release(g);
+	c->steps = *pf1 = f1 & want;
 	if (atomic_load(&cb_draining) && !c->refused) {
 		/* shutting down: answer at connect, so that stage needs a reply */
 		c->refused = 1;

@@ -22,6 +22,7 @@
 
 #include "conf.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <grp.h>
@@ -51,7 +52,10 @@ enum ktype {
 	K_COUNT,
 	K_TOKEN,
 	K_USER,
-	K_GROUP
+	K_GROUP,
+	K_BOOL,
+	K_FORWARDERS,
+	K_DNSERR
 };
 
 struct key {
@@ -80,6 +84,15 @@ static const struct key keys[] = {
     {"policy_file", K_PATH, F(policy_file), SYSCONFDIR "/portcullis/policy.conf"},
     {"on_error", K_ONERROR, F(on_error), "tempfail"},
     {"shutdown_timeout", K_DURATION, F(shutdown_timeout), "30s"},
+    {"dns_forwarders", K_FORWARDERS, F(dns_forwarders), NULL},
+    {"dns_timeout", K_DURATION, F(dns_timeout), "5s"},
+    {"dns_budget", K_DURATION, F(dns_budget), "20s"},
+    {"dns_trust_anchor", K_PATH, F(dns_trust_anchor), NULL},
+    {"spf", K_BOOL, F(spf), "yes"},
+    {"spf_reject_fail", K_BOOL, F(spf_reject_fail), "no"},
+    {"received_spf", K_BOOL, F(received_spf), "no"},
+    {"authres_remove_all", K_BOOL, F(authres_remove_all), "no"},
+    {"on_dns_error", K_DNSERR, F(on_dns_error_tempfail), "ignore"},
 };
 #undef F
 
@@ -207,6 +220,60 @@ static int token_valid(const char *s)
 	return 1;
 }
 
+/* list_free - release a word list */
+static void list_free(struct conf_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* forwarder_valid - "IPv4", "IPv6" or either with "@port" */
+static int forwarder_valid(const char *w)
+{
+	const char *at = strchr(w, '@');
+	size_t hl = at ? (size_t)(at - w) : strlen(w);
+	if (at && parse_port(at + 1, at + strlen(at)) < 0)
+		return 0;
+	char host[64];
+	if (hl == 0 || hl >= sizeof(host))
+		return 0;
+	memcpy(host, w, hl);
+	host[hl] = '\0';
+	unsigned char addr[16];
+	return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+}
+
+/* set_forwarders - white-space separated resolver addresses */
+static const char *set_forwarders(struct conf_list *l, const char *v)
+{
+	list_free(l);
+	const char *p = v;
+	while (*p) {
+		while (isspace((unsigned char)*p))
+			p++;
+		const char *s = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		if (p == s)
+			break;
+		char *w = strndup(s, (size_t)(p - s));
+		char **nv = w ? realloc(l->v, (l->n + 1) * sizeof(*nv)) : NULL;
+		if (nv == NULL) {
+			free(w);
+			list_free(l);
+			return "out of memory";
+		}
+		l->v = nv;
+		l->v[l->n++] = w;
+		if (!forwarder_valid(w))
+			return "expected IP addresses, each optionally with @port (127.0.0.1@5353)";
+	}
+	return NULL;
+}
+
 /* set_value - parse v for key k into c; NULL on success, else what was expected */
 static const char *set_value(struct conf *c, const struct key *k, const char *v)
 {
@@ -273,6 +340,23 @@ static const char *set_value(struct conf *c, const struct key *k, const char *v)
 		*(int *)field = lvl;
 		return NULL;
 	}
+	case K_BOOL:
+		if (strcmp(v, "yes") == 0)
+			*(int *)field = 1;
+		else if (strcmp(v, "no") == 0)
+			*(int *)field = 0;
+		else
+			return "expected yes or no";
+		return NULL;
+	case K_FORWARDERS: return set_forwarders((struct conf_list *)field, v);
+	case K_DNSERR:
+		if (strcmp(v, "tempfail") == 0)
+			*(int *)field = 1;
+		else if (strcmp(v, "ignore") == 0)
+			*(int *)field = 0;
+		else
+			return "expected tempfail or ignore";
+		return NULL;
 	case K_ONERROR:
 		if (strcmp(v, "tempfail") == 0)
 			*(enum conf_on_error *)field = ON_ERROR_TEMPFAIL;
@@ -311,8 +395,13 @@ void conf_free(struct conf *c)
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
 		const struct key *k = &keys[i];
 		if (k->type == K_MODE || k->type == K_SIZE || k->type == K_DURATION ||
-		    k->type == K_COUNT || k->type == K_LOGLEVEL || k->type == K_ONERROR)
+		    k->type == K_COUNT || k->type == K_LOGLEVEL || k->type == K_ONERROR ||
+		    k->type == K_BOOL || k->type == K_DNSERR)
 			continue;
+		if (k->type == K_FORWARDERS) {
+			list_free((struct conf_list *)((char *)c + k->off));
+			continue;
+		}
 		free(*(char **)((char *)c + k->off));
 	}
 	free(c->file);
@@ -457,6 +546,8 @@ struct conf *conf_load(const char *path, struct errlist *errs)
 	}
 	if (c->group && !c->user)
 		errlist_add(errs, path, 0, "'group' is set but 'user' is not");
+	if (c->dns_timeout == 0)
+		errlist_add(errs, path, 0, "dns_timeout must be at least 1s");
 	if (c->body_memory_max > c->message_size_max)
 		c->body_memory_max = c->message_size_max;
 

@@ -17,6 +17,12 @@
 
 enum conf_on_error { ON_ERROR_TEMPFAIL = 0, ON_ERROR_ACCEPT, ON_ERROR_REJECT };
 
+/* A list of words from one line. */
+struct conf_list {
+	char **v; /* owned array of owned strings */
+	size_t n;
+};
+
 /* An immutable, validated configuration. All strings owned. */
 struct conf {
 	char *file;              /* the file it was read from */
@@ -36,8 +42,17 @@ struct conf {
 	char *rules_dir;
 	char *policy_file;
 	enum conf_on_error on_error;
-	unsigned shutdown_timeout; /* seconds to let in-flight messages finish */
-	uint64_t hash;             /* FNV-1a of the file's bytes */
+	unsigned shutdown_timeout;       /* seconds to let in-flight messages finish */
+	struct conf_list dns_forwarders; /* "host" or "host@port"; empty: the system resolver */
+	unsigned dns_timeout;            /* seconds per DNS query */
+	unsigned dns_budget;             /* seconds of DNS per message, all lookups together */
+	char *dns_trust_anchor;          /* DNSSEC trust anchor file, or NULL: no validation */
+	int spf;                         /* evaluate SPF */
+	int spf_reject_fail;             /* reject at RCPT TO when SPF fails */
+	int received_spf;                /* add a Received-SPF header */
+	int authres_remove_all;          /* remove every incoming Authentication-Results */
+	int on_dns_error_tempfail;       /* a DNS temperror in a check tempfails the message */
+	uint64_t hash;                   /* FNV-1a of the file's bytes */
 };
 
 /* conf_load - read and validate path (NULL: defaults only); NULL with every problem in errs */

@@ -23,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "dns.h"
 #include "policy.h"
+#include "spf.h"
 
 static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct generation *gen_cur;        /* owned: one reference */
@@ -32,6 +34,8 @@ static unsigned long gen_next_serial = 1; /* under gen_lock */
 /* gen_free - destroy */
 static void gen_free(struct generation *g)
 {
+	spf_free(g->spf);
+	dns_free(g->dns);
 	conf_free((struct conf *)g->conf);
 	pol_free((struct policy *)g->policy);
 	free(g);
@@ -43,7 +47,9 @@ struct generation *gen_load(const char *conf_path, struct errlist *errs)
 	struct conf *c = conf_load(conf_path, errs);
 	if (c == NULL)
 		return NULL;
-	struct policy *p = pol_builtin(c->message_size_max);
+	struct pol_settings ps = {c->message_size_max, c->spf_reject_fail,
+				  c->on_dns_error_tempfail};
+	struct policy *p = pol_builtin(&ps);
 	if (p == NULL) {
 		errlist_add(errs, conf_path, 0, "out of memory building the policy");
 		conf_free(c);
@@ -59,6 +65,17 @@ struct generation *gen_load(const char *conf_path, struct errlist *errs)
 	g->conf = c;
 	g->policy = p;
 	g->refs = 1;
+	struct dns_opts o = {(const char *const *)c->dns_forwarders.v, c->dns_forwarders.n,
+			     c->dns_timeout * 1000, c->dns_trust_anchor, NULL};
+	g->dns = dns_new(&o, c->file, errs);
+	if (g->dns && c->spf)
+		g->spf = spf_new(g->dns, c->authserv_id, c->dns_timeout * 1000);
+	if (g->dns == NULL || (c->spf && g->spf == NULL)) {
+		if (g->dns)
+			errlist_add(errs, conf_path, 0, "out of memory setting up SPF");
+		gen_free(g);
+		return NULL;
+	}
 	snprintf(g->id, sizeof(g->id), "%016" PRIx64, c->hash);
 	return g;
 }

@@ -11,12 +11,16 @@
 #include "errlist.h"
 
 struct policy;
+struct dns;
+struct spf;
 
 struct generation {
 	unsigned long serial;        /* 1 for the first load, +1 per successful reload */
 	char id[17];                 /* hex hash of everything loaded */
 	const struct conf *conf;     /* owned */
 	const struct policy *policy; /* owned */
+	struct dns *dns;             /* owned: the resolver every check shares */
+	struct spf *spf;             /* owned, or NULL when SPF is off */
 	/* private: reference count, atomically updated */
 	unsigned long refs;
 };

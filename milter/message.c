@@ -55,6 +55,9 @@ void msg_free(struct message *m)
 	}
 	free(m->hdrs);
 	spool_free(m->body);
+	free(m->own);
+	spf_outcome_free(&m->spf_mailfrom);
+	spf_outcome_free(&m->spf_helo);
 	free(m->mail_from);
 	free(m->queue_id);
 	gen_release(m->gen);
@@ -164,6 +167,23 @@ int msg_set_queue_id(struct message *m, const char *id)
 		return -1;
 	free(m->queue_id);
 	m->queue_id = d;
+	return 0;
+}
+
+/* msg_add_own - note a claimed instance */
+int msg_add_own(struct message *m, const char *name, size_t index)
+{
+	if (m->nown == m->own_cap) {
+		size_t ncap = m->own_cap ? m->own_cap * 2 : 4;
+		struct own_header *p = realloc(m->own, ncap * sizeof(*p));
+		if (p == NULL)
+			return -1;
+		m->own = p;
+		m->own_cap = ncap;
+	}
+	m->own[m->nown].name = name;
+	m->own[m->nown].index = index;
+	m->nown++;
 	return 0;
 }
 

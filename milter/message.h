@@ -6,7 +6,10 @@
 
 #include <stddef.h>
 
+#include <time.h>
+
 #include "compat.h"
+#include "spf.h"
 
 struct generation;
 struct spool;
@@ -24,6 +27,13 @@ struct header {
 #define MSG_RCPT_MAX 10000
 #define MSG_ADDR_MAX 2048
 
+/* A header instance that claims to come from us (a forgery, or an earlier pass):
+ * removed before ours are added. */
+struct own_header {
+	const char *name; /* borrowed: a string literal */
+	size_t index;     /* 1-based among the headers of that name, as the MTA counts */
+};
+
 struct message {
 	struct generation *gen; /* owned reference: the rules this message is judged by */
 	char *mail_from;        /* owned; "" for the null sender */
@@ -32,12 +42,19 @@ struct message {
 	size_t nrcpt, rcpt_cap;
 	struct header *hdrs; /* owned array */
 	size_t nhdr, hdr_cap;
-	struct spool *body;   /* owned */
-	size_t size;          /* header + body bytes received, wire size estimate */
-	size_t body_size;     /* body bytes received (even past the cap) */
-	unsigned flags;       /* MSG_* */
-	size_t own_hdr_count; /* VERDICT_HEADER instances that arrived, stored or not */
-	char *queue_id;       /* owned, or NULL */
+	struct spool *body;     /* owned */
+	size_t size;            /* header + body bytes received, wire size estimate */
+	size_t body_size;       /* body bytes received (even past the cap) */
+	unsigned flags;         /* MSG_* */
+	struct own_header *own; /* owned array: instances to remove, in arrival order */
+	size_t nown, own_cap;
+	size_t seen_verdict, seen_authres, seen_rspf; /* instances of each name so far */
+	struct timespec dns_deadline;                 /* end of this message's DNS budget */
+	int spf_checked;                              /* spf_mailfrom holds a result */
+	int spf_helo_checked;                         /* spf_helo holds a result */
+	struct spf_outcome spf_mailfrom; /* MAIL FROM identity (postmaster@HELO if null) */
+	struct spf_outcome spf_helo;     /* HELO identity */
+	char *queue_id;                  /* owned, or NULL */
 };
 
 /* msg_new - a message judged by gen (the reference is taken over) */
@@ -56,6 +73,8 @@ int msg_add_body(struct message *m, const void *p, size_t len) WUR;
 int msg_set_queue_id(struct message *m, const char *id) WUR;
 /* msg_header_find - value of the n-th (0-based) header called name, or NULL */
 const char *msg_header_find(const struct message *m, const char *name, size_t n);
+/* msg_add_own - remember a header instance that claims to be ours; -1 on memory */
+int msg_add_own(struct message *m, const char *name, size_t index) WUR;
 /* msg_addr_strip - "<a@b>" to "a@b" in a new string */
 char *msg_addr_strip(const char *addr) WUR;
 

@@ -16,13 +16,18 @@
 
 #include "scan.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "authres.h"
+#include "dns.h"
 #include "findings.h"
 #include "generation.h"
 #include "message.h"
 #include "policy.h"
 #include "session.h"
+#include "spf.h"
 #include "spool.h"
 #include "verdict.h"
 
@@ -38,6 +43,54 @@ static int envelope_facts(const struct session *s, const struct message *m, stru
 		if (fnd_add(f, "envelope.rcpt", "%s", m->rcpts[i]) < 0)
 			return -1;
 	if (m->queue_id && fnd_add(f, "envelope.queue_id", "%s", m->queue_id) < 0)
+		return -1;
+	return 0;
+}
+
+/* is_ip - a textual IPv4 or IPv6 address */
+static int is_ip(const char *a)
+{
+	unsigned char buf[16];
+	return inet_pton(AF_INET, a, buf) == 1 || inet_pton(AF_INET6, a, buf) == 1;
+}
+
+/* scan_envelope - SPF for the MAIL FROM and HELO identities, under the message's budget */
+int scan_envelope(const struct session *s, struct message *m)
+{
+	const struct conf *c = m->gen->conf;
+	dns_deadline(&m->dns_deadline, c->dns_budget * 1000);
+	if (m->gen->spf == NULL || !is_ip(s->client_addr))
+		return 0; /* SPF off, or a local submission: nothing to check */
+	const char *helo = s->helo ? s->helo : "";
+	if (*helo) {
+		if (spf_check(m->gen->spf, s->client_addr, helo, "", SPF_ID_HELO, &m->dns_deadline,
+			      &m->spf_helo) < 0)
+			return -1;
+		m->spf_helo_checked = 1;
+	}
+	if (m->mail_from[0] == '\0' && !*helo)
+		return 0; /* null sender and no HELO: no identity at all */
+	if (spf_check(m->gen->spf, s->client_addr, helo, m->mail_from, SPF_ID_MAILFROM,
+		      &m->dns_deadline, &m->spf_mailfrom) < 0)
+		return -1;
+	m->spf_checked = 1;
+	return 0;
+}
+
+/* spf_facts - the SPF results as findings */
+static int spf_facts(const struct message *m, struct findings *f)
+{
+	const struct spf_outcome *o = &m->spf_mailfrom, *h = &m->spf_helo;
+	if (m->spf_checked &&
+	    (fnd_add(f, "spf", "%s", spf_result_name(o->result)) < 0 ||
+	     fnd_add(f, "spf.mailfrom", "%s", spf_result_name(o->result)) < 0 ||
+	     fnd_add(f, "spf.mailfrom.identity", "%s", o->sender) < 0 ||
+	     fnd_add(f, "spf.mailfrom.reason", "%s", o->reason) < 0 ||
+	     fnd_add(f, "spf.mailfrom.lookups", "%u (%u void)", o->lookups, o->voids) < 0))
+		return -1;
+	if (m->spf_helo_checked && (fnd_add(f, "spf.helo", "%s", spf_result_name(h->result)) < 0 ||
+				    fnd_add(f, "spf.helo.identity", "%s", h->domain) < 0 ||
+				    fnd_add(f, "spf.helo.reason", "%s", h->reason) < 0))
 		return -1;
 	return 0;
 }
@@ -64,13 +117,59 @@ static int size_facts(const struct message *m, struct findings *f)
 	return 0;
 }
 
-/* scan_finish - header edits that every verdict carries */
-int scan_finish(const struct message *m, struct verdict *v, int failed)
+/* add_authres - one Authentication-Results header with every result (RFC 8601) */
+static int add_authres(const struct message *m, struct verdict *v)
 {
-	if (m->own_hdr_count && vd_remove_header(v, VERDICT_HEADER, m->own_hdr_count) < 0)
+	struct ar_result r[2];
+	struct ar_prop props[2];
+	size_t n = 0;
+	if (m->spf_checked && m->mail_from[0]) {
+		props[n] = (struct ar_prop){"smtp", "mailfrom", m->spf_mailfrom.sender};
+		r[n] = (struct ar_result){"spf", spf_result_name(m->spf_mailfrom.result),
+					  m->spf_mailfrom.reason, &props[n], 1};
+		n++;
+	}
+	if (m->spf_helo_checked && (m->mail_from[0] == '\0' || m->spf_helo.result != SPFR_NONE)) {
+		props[n] = (struct ar_prop){"smtp", "helo", m->spf_helo.domain};
+		r[n] = (struct ar_result){"spf", spf_result_name(m->spf_helo.result),
+					  m->spf_helo.reason, &props[n], 1};
+		n++;
+	}
+	char *val = authres_value(m->gen->conf->authserv_id, r, n);
+	if (val == NULL)
 		return -1;
+	int rc = vd_add_header(v, AUTHRES_HEADER, val);
+	free(val);
+	return rc;
+}
+
+/* add_received_spf - the optional Received-SPF header (RFC 7208 section 9.1) */
+static int add_received_spf(const struct session *s, const struct message *m, struct verdict *v)
+{
+	if (!m->gen->conf->received_spf || !m->spf_checked)
+		return 0;
+	const struct spf_outcome *o = &m->spf_mailfrom;
+	char *val =
+	    authres_received_spf(spf_result_name(o->result), o->reason, s->client_addr,
+				 m->mail_from, s->helo ? s->helo : "",
+				 m->mail_from[0] ? "mailfrom" : "helo", m->gen->conf->authserv_id);
+	if (val == NULL)
+		return -1;
+	int rc = vd_add_header(v, RECEIVED_SPF_HEADER, val);
+	free(val);
+	return rc;
+}
+
+/* scan_finish - header edits that every verdict carries */
+int scan_finish(const struct session *s, const struct message *m, struct verdict *v, int failed)
+{
+	for (size_t i = m->nown; i > 0; i--) /* latest first: higher indexes before lower */
+		if (vd_remove_header(v, m->own[i - 1].name, m->own[i - 1].index) < 0)
+			return -1;
 	if (v->action != VD_ACCEPT && v->action != VD_TAG)
 		return 0;
+	if (!failed && (add_authres(m, v) < 0 || add_received_spf(s, m, v) < 0))
+		return -1;
 	char val[256];
 	if (failed)
 		snprintf(val, sizeof(val), "unchecked (internal failure; %s)",
@@ -90,8 +189,8 @@ int scan_message(const struct session *s, const struct message *m, struct findin
 	vd_init(v);
 	if (f == NULL)
 		return -1;
-	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 ||
-	    pol_decide(m->gen->policy, f, v) < 0 || scan_finish(m, v, 0) < 0) {
+	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 || spf_facts(m, f) < 0 ||
+	    pol_decide(m->gen->policy, f, v) < 0 || scan_finish(s, m, v, 0) < 0) {
 		fnd_free(f);
 		vd_free(v);
 		return -1;

@@ -12,12 +12,17 @@ struct findings;
 struct verdict;
 
 #define VERDICT_HEADER "X-Portcullis-Verdict"
+#define AUTHRES_HEADER "Authentication-Results"
+#define RECEIVED_SPF_HEADER "Received-SPF"
 
 /* scan_message - collect findings, ask the policy, finish the verdict; -1 on failure */
 int scan_message(const struct session *s, const struct message *m, struct findings **out,
 		 struct verdict *v) WUR;
+/* scan_envelope - the checks whose input is complete at MAIL FROM (SPF); -1 on memory */
+int scan_envelope(const struct session *s, struct message *m) WUR;
 /* scan_finish - the header edits every verdict carries: forged VERDICT_HEADERs
  * removed, and an accepted message stamped (failed: it was not checked) */
-int scan_finish(const struct message *m, struct verdict *v, int failed) WUR;
+int scan_finish(const struct session *s, const struct message *m, struct verdict *v,
+		int failed) WUR;
 
 #endif

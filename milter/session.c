@@ -18,16 +18,19 @@
 #include "session.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "authres.h"
 #include "findings.h"
 #include "generation.h"
 #include "log.h"
 #include "message.h"
 #include "policy.h"
 #include "scan.h"
+#include "spf.h"
 
 #define NAME_MAX_LEN 1024
 
@@ -89,7 +92,7 @@ enum sess_rc session_fail(struct session *s, const char *why)
 		rc = vd_set(&s->verdict, VD_REJECT, "550", "5.7.1", "Message refused by filter");
 	if (rc < 0) /* no memory even for the text: the MTA's default reply of that class */
 		s->verdict.action = oe == ON_ERROR_REJECT ? VD_REJECT : VD_TEMPFAIL;
-	else if (oe == ON_ERROR_ACCEPT && s->msg && scan_finish(s->msg, &s->verdict, 1) < 0) {
+	else if (oe == ON_ERROR_ACCEPT && s->msg && scan_finish(s, s->msg, &s->verdict, 1) < 0) {
 		/* a forged verdict header must not pass: fall back to tempfail */
 		vd_free(&s->verdict);
 		s->verdict.action = VD_TEMPFAIL;
@@ -156,7 +159,11 @@ enum sess_rc session_mail(struct session *s, const char *from, const char *const
 	int rc = pol_size_verdict(g->policy, s->msg->size_param, &s->verdict);
 	if (rc < 0)
 		return session_fail(s, "out of memory at MAIL FROM");
-	return rc ? SESS_VERDICT : SESS_CONTINUE;
+	if (rc)
+		return SESS_VERDICT;
+	if (scan_envelope(s, s->msg) < 0)
+		return session_fail(s, "out of memory during the SPF check");
+	return SESS_CONTINUE;
 }
 
 /* need_msg - the stages after MAIL FROM need a transaction */
@@ -179,7 +186,40 @@ enum sess_rc session_rcpt(struct session *s, const char *rcpt)
 		return SESS_CONTINUE;
 	if (msg_add_rcpt(s->msg, rcpt ? rcpt : "") < 0 && s->error == NULL)
 		s->error = "out of memory at RCPT TO";
+	const struct message *m = s->msg;
+	if (m->gen->conf->spf_reject_fail && m->spf_checked &&
+	    m->spf_mailfrom.result == SPFR_FAIL) {
+		vd_free(&s->verdict);
+		char text[400];
+		snprintf(text, sizeof(text), "SPF validation failed for %s%s%s",
+			 m->spf_mailfrom.domain, m->spf_mailfrom.explanation ? ": " : "",
+			 m->spf_mailfrom.explanation ? m->spf_mailfrom.explanation : "");
+		if (vd_set(&s->verdict, VD_REJECT, "550", "5.7.23", text) < 0 ||
+		    vd_add_reason(&s->verdict, "spf=fail") < 0)
+			return session_fail(s, "out of memory at RCPT TO");
+		return SESS_VERDICT;
+	}
 	return SESS_CONTINUE;
+}
+
+/* track_own - note instances of our own headers (counted even past the header caps) */
+static int track_own(struct message *m, const char *name, const char *value)
+{
+	const char *id = m->gen->conf->authserv_id;
+	if (strcasecmp(name, VERDICT_HEADER) == 0)
+		return msg_add_own(m, VERDICT_HEADER, ++m->seen_verdict);
+	if (strcasecmp(name, AUTHRES_HEADER) == 0) {
+		++m->seen_authres;
+		if (m->gen->conf->authres_remove_all || authres_claims(value, id))
+			return msg_add_own(m, AUTHRES_HEADER, m->seen_authres);
+		return 0;
+	}
+	if (strcasecmp(name, RECEIVED_SPF_HEADER) == 0) {
+		++m->seen_rspf;
+		if (authres_received_spf_claims(value, id))
+			return msg_add_own(m, RECEIVED_SPF_HEADER, m->seen_rspf);
+	}
+	return 0;
 }
 
 /* session_header - one header */
@@ -189,8 +229,8 @@ enum sess_rc session_header(struct session *s, const char *name, const char *val
 		return SESS_CONTINUE;
 	if (value == NULL)
 		value = "";
-	if (name && strcasecmp(name, VERDICT_HEADER) == 0)
-		s->msg->own_hdr_count++; /* counted even past the header caps */
+	if (name && track_own(s->msg, name, value) < 0 && s->error == NULL)
+		s->error = "out of memory storing a header";
 	int rc;
 	if (s->values_trimmed && *value != ' ' && *value != '\t') {
 		/* keep the canonical wire form "Name: value" that DKIM needs */

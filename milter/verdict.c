@@ -151,7 +151,7 @@ int vd_add_header(struct verdict *v, const char *name, const char *value)
 }
 
 /* vd_remove_header - append a header to remove */
-int vd_remove_header(struct verdict *v, const char *name, size_t count)
+int vd_remove_header(struct verdict *v, const char *name, size_t index)
 {
 	char *n = strdup(name);
 	if (n == NULL || grow((void **)&v->remove, v->nremove, sizeof(*v->remove)) < 0) {
@@ -159,7 +159,7 @@ int vd_remove_header(struct verdict *v, const char *name, size_t count)
 		return -1;
 	}
 	v->remove[v->nremove].name = n;
-	v->remove[v->nremove].count = count;
+	v->remove[v->nremove].index = index;
 	v->nremove++;
 	return 0;
 }

@@ -17,7 +17,7 @@ struct vd_header {
 
 struct vd_removal {
 	char *name;   /* owned */
-	size_t count; /* instances 1..count of that header are removed */
+	size_t index; /* which instance (1-based among headers of that name) */
 };
 
 struct verdict {
@@ -45,8 +45,9 @@ int vd_set(struct verdict *v, enum vd_action a, const char *rcode, const char *x
 int vd_add_reason(struct verdict *v, const char *reason) WUR;
 /* vd_add_header - a header to add */
 int vd_add_header(struct verdict *v, const char *name, const char *value) WUR;
-/* vd_remove_header - remove the first count instances of a header */
-int vd_remove_header(struct verdict *v, const char *name, size_t count) WUR;
+/* vd_remove_header - remove one instance of a header; removals are applied in the order
+ * added, so add the highest index of a name first */
+int vd_remove_header(struct verdict *v, const char *name, size_t index) WUR;
 /* vd_action_name - "accept", "tag", ... */
 const char *vd_action_name(enum vd_action a);
 

@@ -12,8 +12,14 @@ struct findings;
 struct verdict;
 struct policy;
 
-/* pol_builtin - the built-in policy: over-size is rejected, everything else accepted */
-struct policy *pol_builtin(size_t message_size_max) WUR;
+struct pol_settings {
+	size_t message_size_max; /* larger: reject 552 5.3.4 */
+	int spf_reject_fail;     /* SPF fail: reject 550 5.7.23 */
+	int dns_error_tempfail;  /* SPF temperror: tempfail 451 4.7.24 */
+};
+
+/* pol_builtin - the built-in policy (until the policy language): size, SPF */
+struct policy *pol_builtin(const struct pol_settings *ps) WUR;
 /* pol_free - release */
 void pol_free(struct policy *p);
 /* pol_decide - set v from the findings; -1 on memory failure */

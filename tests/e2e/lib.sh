@@ -274,6 +274,8 @@ e2e_start_dns() {
 		    # test. and 127.in-addr.arpa. are built-in local zones (RFC 6761)
 		    local-zone: "test." nodefault
 		    local-zone: "127.in-addr.arpa." nodefault
+		    # a zone whose server fails: every query is refused (SPF temperror)
+		    local-zone: "broken.test." always_refuse
 		remote-control:
 		    control-enable: no
 		EOF
@@ -523,6 +525,8 @@ e2e_milter_conf() {
 		log_level debug
 		pidfile $d/portcullisd.pid
 		authserv_id mx.test
+		dns_forwarders 127.0.0.1@5353
+		dns_timeout 3s
 		tmpdir $d/tmp
 		message_size_max ${E2E_SIZE_MAX:-64K}
 		rules_dir $d/rules

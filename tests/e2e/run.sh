@@ -15,7 +15,7 @@ set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TESTS=21
+TESTS=36
 
 # ---------------------------------------------------------------- checks
 # Each prints why it failed (its output becomes TAP diagnostics) and returns
@@ -274,6 +274,23 @@ drained() {
 	return $bad
 }
 
+# spf_case ID PORT FROM HELO RESULT PROP [EXTRA SWAKS ARGS...] - a message from 127.0.0.2
+# with that envelope is delivered with our A-R saying spf=RESULT and PROP
+spf_case() {
+	local id=$1 port=$2 from=$3 helo=$4 want=$5 prop=$6 f
+	shift 6
+	e2e_send "$id" "$port" 127.0.0.2 --from "$from" --helo "$helo" "$@"
+	reply_is "$id" 250 || return 1
+	f=$(e2e_wait_delivery "$id" 10) || { echo "$id: not delivered within 10 s"; return 1; }
+	"$PYTHON" "$E2E_SRCDIR/authres_check.py" "$f" mx.test spf "$want" "$prop" ${E2E_OTHER_ID:-}
+}
+
+# refused_from ID FROM CODE - a message from 127.0.0.2 with that sender gets reply CODE
+refused_from() {
+	e2e_send "$1" "$E2E_PORT_POSTFIX" 127.0.0.2 --from "$2"
+	reply_is "$1" "$3"
+}
+
 # ---------------------------------------------------------------- main
 e2e_init
 CLIENT=$E2E_TMP/client
@@ -364,6 +381,55 @@ tap_check "Postfix: a forged X-Portcullis-Verdict is removed, only the daemon's 
 	forged pf-g "$E2E_PORT_POSTFIX" 127.0.0.2
 tap_check "Sendmail: a forged X-Portcullis-Verdict is removed, only the daemon's own delivered" \
 	forged sm-g "$E2E_PORT_SENDMAIL" 127.0.0.3
+
+# SPF: each result produced for real from tests/data/zones/spf.test.zone, and carried in
+# an Authentication-Results header that python3-authres parses
+for r in pass fail softfail neutral none; do
+	tap_check "Postfix: SPF $r: delivered with A-R spf=$r smtp.mailfrom" \
+		spf_case "spf-$r" "$E2E_PORT_POSTFIX" "s@$r.spf.test" client.example.test "$r" \
+		"smtp.mailfrom=s@$r.spf.test"
+done
+tap_check "Postfix: SPF permerror (bad ip4 literal): A-R spf=permerror" \
+	spf_case spf-syntax "$E2E_PORT_POSTFIX" s@syntax.spf.test client.example.test \
+	permerror smtp.mailfrom=s@syntax.spf.test
+tap_check "Postfix: SPF permerror (11 DNS mechanisms): A-R spf=permerror" \
+	spf_case spf-toomany "$E2E_PORT_POSTFIX" s@toomany.spf.test client.example.test \
+	permerror smtp.mailfrom=s@toomany.spf.test
+tap_check "Postfix: SPF temperror (include of a zone whose server refuses): A-R spf=temperror" \
+	spf_case spf-temp "$E2E_PORT_POSTFIX" s@temp.spf.test client.example.test \
+	temperror smtp.mailfrom=s@temp.spf.test
+tap_check "Postfix: null sender, HELO passes: A-R spf=pass smtp.helo" \
+	spf_case spf-helo-pass "$E2E_PORT_POSTFIX" "" helo-pass.spf.test pass \
+	smtp.helo=helo-pass.spf.test
+tap_check "Postfix: null sender, HELO fails: A-R spf=fail smtp.helo" \
+	spf_case spf-helo-fail "$E2E_PORT_POSTFIX" "" helo-fail.spf.test fail \
+	smtp.helo=helo-fail.spf.test
+tap_check "Sendmail: SPF pass: delivered with A-R spf=pass smtp.mailfrom" \
+	spf_case spf-sm-pass "$E2E_PORT_SENDMAIL" s@pass.spf.test client.example.test pass \
+	smtp.mailfrom=s@pass.spf.test
+E2E_OTHER_ID=other.example
+tap_check "Postfix: a forged 'A-R: mx.test; spf=pass' is removed, a foreign A-R kept" \
+	spf_case spf-forged "$E2E_PORT_POSTFIX" s@fail.spf.test client.example.test fail \
+	smtp.mailfrom=s@fail.spf.test \
+	--add-header "Authentication-Results: MX.test ; spf=pass smtp.mailfrom=s@fail.spf.test" \
+	--add-header "Authentication-Results: other.example; spf=pass smtp.mailfrom=x@other.example"
+tap_check "Sendmail: a forged 'A-R: mx.test; spf=pass' is removed, a foreign A-R kept" \
+	spf_case spf-sm-forged "$E2E_PORT_SENDMAIL" s@fail.spf.test client.example.test fail \
+	smtp.mailfrom=s@fail.spf.test \
+	--add-header "Authentication-Results: (x) mx.test; spf=pass smtp.mailfrom=s@fail.spf.test" \
+	--add-header "Authentication-Results: other.example; spf=pass smtp.mailfrom=x@other.example"
+E2E_OTHER_ID=
+# spf_reject_fail: a reload turns it on; SPF fail is refused at RCPT TO with 5.7.23
+mark=$(log_size "$E2E_TMP/logs/portcullisd.log")
+E2E_SIZE_MAX=1M e2e_milter_conf "spf_reject_fail yes"
+kill -HUP "${E2E_PID[milter]}"
+e2e_wait_log "$E2E_TMP/logs/portcullisd.log" "$mark" "configuration reloaded" 5 ||
+	tap_diag "no reload logged"
+tap_check "spf_reject_fail yes: SPF fail refused with 550 5.7.23 at RCPT TO" \
+	refused_from spf-reject s@fail.spf.test "550 5.7.23"
+tap_check "spf_reject_fail yes: SPF pass still delivered" \
+	spf_case spf-reject-pass "$E2E_PORT_POSTFIX" s@pass.spf.test client.example.test pass \
+	smtp.mailfrom=s@pass.spf.test
 
 # SIGTERM: stop accepting, let the message in flight finish, exit 0
 rm -rf "$CLIENT/hold-pf"
