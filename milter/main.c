@@ -300,6 +300,8 @@ int main(int argc, char **argv)
 		return EX_USAGE_;
 	}
 
+	/* loading makes no DNS lookup: the resolver's thread starts at the first one,
+	 * so it exists only in the process that serves (after daemonize's fork) */
 	struct errlist errs;
 	errlist_init(&errs);
 	struct generation *g = gen_load(conf_path, &errs);

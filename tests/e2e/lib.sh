@@ -526,6 +526,7 @@ e2e_milter_conf() {
 		pidfile $d/portcullisd.pid
 		authserv_id mx.test
 		dns_forwarders 127.0.0.1@5353
+		received_spf yes
 		dns_timeout 3s
 		tmpdir $d/tmp
 		message_size_max ${E2E_SIZE_MAX:-64K}

@@ -15,7 +15,7 @@ set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TESTS=36
+TESTS=37
 
 # ---------------------------------------------------------------- checks
 # Each prints why it failed (its output becomes TAP diagnostics) and returns
@@ -285,6 +285,20 @@ spf_case() {
 	"$PYTHON" "$E2E_SRCDIR/authres_check.py" "$f" mx.test spf "$want" "$prop" ${E2E_OTHER_ID:-}
 }
 
+# received_spf ID - the delivered message ID has exactly one Received-SPF header, ours
+received_spf() {
+	local f vals
+	f=$(sink_files "$1" | head -n 1)
+	[ -n "$f" ] || { echo "$1 was not delivered"; return 1; }
+	vals=$(msg_header_values "$f" Received-SPF)
+	echo "Received-SPF: $vals"
+	[ "$(printf '%s\n' "$vals" | grep -c .)" -eq 1 ] || { echo "expected one Received-SPF"; return 1; }
+	case "$vals" in
+	pass*receiver=mx.test*) return 0 ;;
+	*) echo "expected 'pass ... receiver=mx.test'"; return 1 ;;
+	esac
+}
+
 # refused_from ID FROM CODE - a message from 127.0.0.2 with that sender gets reply CODE
 refused_from() {
 	e2e_send "$1" "$E2E_PORT_POSTFIX" 127.0.0.2 --from "$2"
@@ -389,6 +403,8 @@ for r in pass fail softfail neutral none; do
 		spf_case "spf-$r" "$E2E_PORT_POSTFIX" "s@$r.spf.test" client.example.test "$r" \
 		"smtp.mailfrom=s@$r.spf.test"
 done
+tap_check "received_spf yes: the SPF pass message carries Received-SPF: pass ... receiver=mx.test" \
+	received_spf spf-pass
 tap_check "Postfix: SPF permerror (bad ip4 literal): A-R spf=permerror" \
 	spf_case spf-syntax "$E2E_PORT_POSTFIX" s@syntax.spf.test client.example.test \
 	permerror smtp.mailfrom=s@syntax.spf.test

@@ -1,0 +1,3 @@
+#ifndef PORTCULLIS_SPFSYNTAX_H
+#define PORTCULLIS_SPFSYNTAX_H
+#endif
