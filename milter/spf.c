@@ -19,6 +19,18 @@
  *	- libspf2 can end without a result ("invalid"): a DNS failure seen
  *	  during the evaluation makes that a temperror, anything else a permerror.
  *	- more than two void lookups are a permerror (RFC 7208 section 4.6.4).
+ *	- libspf2's parser is lenient: every SPF record fetched during the
+ *	  evaluation (not explanation text) is held to the ABNF by spfsyntax.c,
+ *	  and a syntax error makes the result a permerror (section 4.6). To know
+ *	  which TXT queries fetch records, the layer's get_spf hook does the
+ *	  fetch (section 4.4/4.5, as libspf2's own) with a flag up.
+ *	- libspf2 counts the DNS-querying terms per record, not per evaluation,
+ *	  and checks the MX limit only after matching: the layer counts terms
+ *	  (include/redirect fetches, MX and PTR queries, A/AAAA queries that are
+ *	  not for the names an MX or PTR answer just gave) and MX answers; more
+ *	  than 10 of either is a permerror (section 4.6.4). A %{p} macro's PTR
+ *	  query counts as a term, which may overcount (never undercounts).
+ *	  The first error wins: a DNS failure before it keeps its temperror.
  *	The null sender is checked as postmaster@<HELO> (section 2.4).
  *
  * THREAD SAFETY
@@ -34,6 +46,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +57,11 @@
 
 #include "dns.h"
 #include "log.h"
+#include "spfsyntax.h"
 
 #define SPF_VOID_MAX 2
+#define SPF_TERM_MAX 10 /* DNS-querying terms per evaluation (RFC 7208 4.6.4) */
+#define SPF_MX_MAX 10   /* MX records an mx mechanism may look at */
 
 struct spf {
 	SPF_server_t *server;    /* owned */
@@ -58,6 +74,13 @@ struct spf {
 struct spf_eval {
 	const struct timespec *deadline; /* borrowed, or NULL */
 	unsigned lookups, voids, temps;
+	unsigned fetches;   /* SPF record fetches (the first is not a term) */
+	unsigned terms;     /* DNS-querying terms seen (4.6.4) */
+	int fetching;       /* a record fetch is under way (TXT answers are SPF) */
+	unsigned nsub;      /* A/AAAA names an MX or PTR answer just gave ... */
+	uint32_t sub[10];   /* ... as name_hash() values (not terms of their own) */
+	int perm;           /* a syntax or limit error ended the evaluation */
+	char perm_why[200]; /* what it was */
 };
 static _Thread_local struct spf_eval *spf_cur;
 
@@ -104,6 +127,74 @@ static int rr_fill(SPF_dns_rr_t *rr, const struct dns_answer *a, ns_type type)
 	return 0;
 }
 
+/* eval_perm - the first error of the evaluation, if it is the first (no DNS failure yet) */
+static void eval_perm(struct spf_eval *ev, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static void eval_perm(struct spf_eval *ev, const char *fmt, ...)
+{
+	if (ev->perm || ev->temps)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ev->perm_why, sizeof(ev->perm_why), fmt, ap);
+	va_end(ap);
+	ev->perm = 1;
+}
+
+/* name_hash - FNV-1a of a name, ASCII case and a final dot ignored */
+static uint32_t name_hash(const char *name)
+{
+	size_t n = strlen(name);
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 16777619u;
+	}
+	return h;
+}
+
+/* count_term - is this query the start of a DNS-querying term? count it (4.6.4) */
+static void count_term(struct spf_eval *ev, const char *domain, ns_type type)
+{
+	int term = 1;
+	if (type == ns_t_txt) {
+		term = ev->fetching && ev->fetches > 1; /* include/redirect; not exp text */
+	} else if (type == ns_t_a || type == ns_t_aaaa) {
+		uint32_t h = name_hash(domain);
+		for (unsigned i = 0; i < ev->nsub; i++)
+			if (ev->sub[i] == h)
+				term = 0; /* an address of an MX or PTR name */
+	}
+	if (!term)
+		return;
+	ev->nsub = 0;
+	if (++ev->terms > SPF_TERM_MAX)
+		eval_perm(ev, "more than %d DNS-querying terms", SPF_TERM_MAX);
+}
+
+/* check_answer - limits and syntax on what came back (ev: this evaluation) */
+static void check_answer(struct spf_eval *ev, const char *domain, ns_type type,
+			 const struct dns_answer *a)
+{
+	if (type == ns_t_mx && a->n > SPF_MX_MAX)
+		eval_perm(ev, "%s has %zu MX records (limit %d)", domain, a->n, SPF_MX_MAX);
+	if (type == ns_t_mx || type == ns_t_ptr) {
+		ev->nsub = 0;
+		for (size_t i = 0; i < a->n && ev->nsub < ARRAY_LEN(ev->sub); i++)
+			ev->sub[ev->nsub++] = name_hash(a->rr[i].data);
+	}
+	if (type != ns_t_txt || !ev->fetching)
+		return;
+	for (size_t i = 0; i < a->n; i++) {
+		char why[160];
+		const struct dns_rr *r = &a->rr[i];
+		if (spfsyntax_is_spf(r->data, r->len) &&
+		    spfsyntax_check(r->data, r->len, why, sizeof(why)) < 0)
+			eval_perm(ev, "SPF record of %s: %s", domain, why);
+	}
+}
+
 /* layer_lookup - libspf2's DNS query, answered by the shared resolver */
 static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type,
 				  int should_cache)
@@ -123,8 +214,10 @@ static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_
 			return SPF_dns_rr_new_init(srv, domain, type, 0, TRY_AGAIN);
 		}
 	}
-	if (ev)
+	if (ev) {
 		ev->lookups++;
+		count_term(ev, domain, type);
+	}
 	struct dns_answer *a = dns_lookup(s->dns, domain, (int)type, &dl);
 	log_debug("spf layer: %s type %d -> %s %ums", domain, (int)type,
 		  a ? dns_status_name(a->status) : "null", a ? a->ms : 0);
@@ -136,9 +229,13 @@ static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_
 	case DNS_NODATA: herr = NO_DATA; break;
 	default: herr = TRY_AGAIN; break;
 	}
-	if (ev &&
+	/* explanation text (a TXT query outside a record fetch) is no mechanism's lookup */
+	int exp_text = type == ns_t_txt && ev && !ev->fetching;
+	if (ev && !exp_text &&
 	    (herr == HOST_NOT_FOUND || herr == NO_DATA || (herr == NETDB_SUCCESS && a->n == 0)))
 		ev->voids++;
+	if (ev && herr == NETDB_SUCCESS)
+		check_answer(ev, domain, type, a);
 	if (ev && herr == TRY_AGAIN)
 		ev->temps++;
 	SPF_dns_rr_t *rr = SPF_dns_rr_new_init(srv, domain, type, a ? (int)a->ttl : 0, herr);
@@ -150,6 +247,54 @@ static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_
 		rr->herrno = NO_DATA;
 	dns_answer_free(a);
 	return rr;
+}
+
+/* layer_get_spf - fetch and compile the SPF record of req->cur_dom (RFC 7208 4.4, 4.5), as
+ * libspf2 would, but with ev->fetching up so that the TXT answer is checked as SPF records,
+ * and stopping at a syntax or limit error */
+static SPF_errcode_t layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
+				   SPF_record_t **recp)
+{
+	struct spf_eval *ev = spf_cur;
+	const char *dom = req->cur_dom;
+	*recp = NULL;
+	if (ev) {
+		ev->fetches++;
+		ev->fetching = 1;
+	}
+	SPF_dns_rr_t *rr = SPF_dns_lookup(server->resolver, dom, ns_t_txt, 1);
+	if (ev)
+		ev->fetching = 0;
+	if (rr == NULL)
+		return SPF_response_add_error(resp, SPF_E_NO_MEMORY, "no memory for '%s'", dom);
+	SPF_errcode_t err = SPF_E_NOT_SPF;
+	const char *txt = NULL;
+	int found = 0;
+	for (int i = 0; rr->herrno == NETDB_SUCCESS && i < rr->num_rr; i++)
+		if (spfsyntax_is_spf(rr->rr[i]->txt, strlen(rr->rr[i]->txt)) && found++ == 0)
+			txt = rr->rr[i]->txt;
+	resp->reason = SPF_REASON_FAILURE;
+	if (ev && ev->perm) {
+		resp->result = SPF_RESULT_PERMERROR;
+		err = SPF_response_add_error(resp, SPF_E_SYNTAX, "%s", ev->perm_why);
+	} else if (rr->herrno == TRY_AGAIN) {
+		resp->result = SPF_RESULT_TEMPERROR;
+		err = SPF_response_add_error(resp, SPF_E_DNS_ERROR, "DNS failure for '%s'", dom);
+	} else if (rr->herrno != NETDB_SUCCESS || found == 0) {
+		resp->result = SPF_RESULT_NONE;
+		err = SPF_response_add_error(resp, SPF_E_NOT_SPF, "no SPF record for '%s'", dom);
+	} else if (found > 1) {
+		resp->result = SPF_RESULT_PERMERROR;
+		err = SPF_response_add_error(resp, SPF_E_MULTIPLE_RECORDS,
+					     "multiple SPF records for '%s'", dom);
+	} else if (SPF_record_compile(server, resp, recp, txt) != SPF_E_SUCCESS) {
+		err = SPF_response_add_error(resp, SPF_E_NOT_SPF,
+					     "failed to compile the SPF record of '%s'", dom);
+	} else {
+		err = SPF_E_SUCCESS;
+	}
+	SPF_dns_rr_free(rr);
+	return err;
 }
 
 /* layer_destroy - free the layer itself */
@@ -179,6 +324,7 @@ struct spf *spf_new(struct dns *d, const char *rec_dom, unsigned timeout_ms)
 	SPF_debug_handler = quiet;
 	layer->destroy = layer_destroy;
 	layer->lookup = layer_lookup;
+	layer->get_spf = layer_get_spf;
 	layer->name = "portcullis";
 	layer->hook = s;
 	s->layer = layer;
@@ -248,8 +394,16 @@ static char *dupf(const char *fmt, ...)
 /* set_request - client, HELO and sender into a libspf2 request */
 static int set_request(SPF_request_t *req, const char *ip, const char *helo, const char *sender)
 {
-	if (strchr(ip, ':') ? SPF_request_set_ipv6_str(req, ip) != SPF_E_SUCCESS
-			    : SPF_request_set_ipv4_str(req, ip) != SPF_E_SUCCESS)
+	struct in6_addr a6;
+	struct in_addr a4;
+	if (inet_pton(AF_INET6, ip, &a6) == 1 && IN6_IS_ADDR_V4MAPPED(&a6)) {
+		/* an IPv4 client seen through an IPv6 socket is checked as IPv4
+		 * (RFC 7208 section 5); libspf2 would treat it as IPv6 */
+		memcpy(&a4, &a6.s6_addr[12], sizeof(a4));
+		if (SPF_request_set_ipv4(req, a4) != SPF_E_SUCCESS)
+			return -1;
+	} else if (strchr(ip, ':') ? SPF_request_set_ipv6_str(req, ip) != SPF_E_SUCCESS
+				   : SPF_request_set_ipv4_str(req, ip) != SPF_E_SUCCESS)
 		return -1;
 	if (helo && *helo && SPF_request_set_helo_dom(req, helo) != SPF_E_SUCCESS)
 		return -1;
@@ -313,7 +467,7 @@ int spf_check(struct spf *s, const char *client_ip, const char *helo, const char
 	if (out->domain == NULL)
 		return -1;
 
-	struct spf_eval ev = {deadline, 0, 0, 0};
+	struct spf_eval ev = {.deadline = deadline};
 	SPF_request_t *req = SPF_request_new(s->server);
 	SPF_response_t *resp = NULL;
 	SPF_result_t r = SPF_RESULT_INVALID;
@@ -342,6 +496,10 @@ int spf_check(struct spf *s, const char *client_ip, const char *helo, const char
 		/* no domain to check (bare IP in HELO, malformed address): RFC 7208 4.3 */
 		out->result = SPFR_NONE;
 		out->reason = dupf("no checkable domain in '%s'", addr);
+	} else if (ev.perm) {
+		/* a syntax or limit error: it ended the evaluation (RFC 7208 4.6) */
+		out->result = SPFR_PERMERROR;
+		out->reason = dupf("%s", ev.perm_why);
 	} else if (ev.voids > SPF_VOID_MAX && r != SPF_RESULT_TEMPERROR) {
 		out->result = SPFR_PERMERROR;
 		out->reason = dupf("%u void DNS lookups (limit %d)", ev.voids, SPF_VOID_MAX);

@@ -1,3 +1,20 @@
+/*
+ * spfsyntax.h - strict RFC 7208 (section 12 ABNF) syntax check of an SPF record's text.
+ */
 #ifndef PORTCULLIS_SPFSYNTAX_H
 #define PORTCULLIS_SPFSYNTAX_H
+
+#include <stddef.h>
+
+#include "compat.h"
+
+/* spfsyntax_check - is rec (len bytes, NULs allowed and invalid) a valid SPF record?
+ * 0: valid; -1: invalid, with a short reason in why (always NUL-terminated when
+ * whylen > 0; why may be NULL when whylen is 0). */
+int spfsyntax_check(const char *rec, size_t len, char *why, size_t whylen) WUR;
+
+/* spfsyntax_is_spf - does the text start with "v=spf1" (any case) followed by SP or its
+ * end, i.e. is it an SPF record at all (RFC 7208 4.5)? 1 or 0 */
+int spfsyntax_is_spf(const char *rec, size_t len);
+
 #endif

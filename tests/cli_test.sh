@@ -59,11 +59,13 @@ done
 have_python=0
 command -v python3 >/dev/null 2>&1 && have_python=1
 
-# configurations: spool in $tmp, never in /var/tmp
+# configurations: spool in $tmp, never in /var/tmp; DNS only to a closed port on
+# loopback (a test never asks the machine's resolver)
+nodns='dns_forwarders 127.0.0.1@9'
 good=$tmp/good.conf
-printf 'tmpdir %s\nauthserv_id cli.test.example\nlog stderr\n' "$tmp" >"$good"
+printf 'tmpdir %s\nauthserv_id cli.test.example\nlog stderr\n%s\n' "$tmp" "$nodns" >"$good"
 small=$tmp/small.conf
-printf 'tmpdir %s\nmessage_size_max 1K\nbody_memory_max 512\n' "$tmp" >"$small"
+printf 'tmpdir %s\nmessage_size_max 1K\nbody_memory_max 512\n%s\n' "$tmp" "$nodns" >"$small"
 msg=$data/messages/lf.eml
 big=$tmp/big.eml
 {
