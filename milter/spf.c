@@ -65,7 +65,7 @@
 
 struct spf {
 	SPF_server_t *server;    /* owned */
-	SPF_dns_server_t *layer; /* owned by server (its destroy frees it) */
+	SPF_dns_server_t *layer; /* owned (the server only borrows it) */
 	struct dns *dns;         /* borrowed from the generation */
 	unsigned timeout_ms;
 };
@@ -297,12 +297,6 @@ static SPF_errcode_t layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF
 	return err;
 }
 
-/* layer_destroy - free the layer itself */
-static void layer_destroy(SPF_dns_server_t *srv)
-{
-	free(srv);
-}
-
 /* quiet - libspf2's warnings and debug output go to our log at debug level */
 static void quiet(const char *file, int line, const char *msg)
 {
@@ -322,7 +316,7 @@ struct spf *spf_new(struct dns *d, const char *rec_dom, unsigned timeout_ms)
 	SPF_warning_handler = quiet;
 	SPF_info_handler = quiet;
 	SPF_debug_handler = quiet;
-	layer->destroy = layer_destroy;
+	layer->destroy = NULL; /* a server made with SPF_server_new_dns never frees it: we do */
 	layer->lookup = layer_lookup;
 	layer->get_spf = layer_get_spf;
 	layer->name = "portcullis";
@@ -350,6 +344,7 @@ void spf_free(struct spf *s)
 		return;
 	if (s->server)
 		SPF_server_free(s->server);
+	free(s->layer);
 	free(s);
 }
 
@@ -506,9 +501,9 @@ int spf_check(struct spf *s, const char *client_ip, const char *helo, const char
 	} else {
 		out->result = map_result(r, &ev);
 		const char *c = resp ? SPF_response_get_header_comment(resp) : NULL;
-		if (out->result == SPFR_TEMPERROR && r != SPF_RESULT_TEMPERROR)
+		if (out->result == SPFR_TEMPERROR)
 			out->reason = dupf("DNS failure while checking %s", out->domain);
-		else if (out->result == SPFR_PERMERROR && r != SPF_RESULT_PERMERROR)
+		else if (out->result == SPFR_PERMERROR && (r != SPF_RESULT_PERMERROR || !c || !*c))
 			out->reason = dupf("error evaluating the SPF record of %s", out->domain);
 		else
 			out->reason = dupf("%s", c && *c ? c : spf_result_name(out->result));

@@ -59,9 +59,11 @@ done
 have_python=0
 command -v python3 >/dev/null 2>&1 && have_python=1
 
-# configurations: spool in $tmp, never in /var/tmp; DNS only to a closed port on
-# loopback (a test never asks the machine's resolver)
-nodns='dns_forwarders 127.0.0.1@9'
+# configurations: spool in $tmp, never in /var/tmp; no SPF (tests/unit/spf_test, the
+# RFC 7208 suite and the e2e bed test it), and DNS only to a closed port on loopback
+# should anything ask (a test never asks the machine's resolver)
+nodns='spf no
+dns_forwarders 127.0.0.1@9'
 good=$tmp/good.conf
 printf 'tmpdir %s\nauthserv_id cli.test.example\nlog stderr\n%s\n' "$tmp" "$nodns" >"$good"
 small=$tmp/small.conf

@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "errlist.h"
 #include "findings.h"
+#include "nxdns.h"
 #include "generation.h"
 #include "json.h"
 #include "log.h"
@@ -40,8 +41,9 @@
 
 #define SIZE_LIMIT 2048 /* message_size_max of the main test configuration */
 #define BODY_MEM 512    /* body_memory_max */
-/* DNS only to a closed port on loopback: a test never asks the machine's resolver */
-#define NODNS "dns_forwarders 127.0.0.1@9\n"
+/* DNS only to tests/unit/nxdns.c on loopback (every name NXDOMAIN, at once): a test
+ * never asks the machine's resolver */
+static char NODNS[64];
 #define HDR_LIMIT 10 /* header_count_max */
 #define AUTHSERV "mx.test.example"
 
@@ -66,8 +68,8 @@ static unsigned long publish_sized(const char *name, const char *tmp, size_t siz
 	char text[4096], path[1200];
 	snprintf(text, sizeof(text),
 		 "tmpdir %s\nmessage_size_max %zu\nbody_memory_max %d\nheader_count_max %d\n"
-		 "authserv_id %s\n" NODNS "%s",
-		 tmp ? tmp : tmpdir, size_max, BODY_MEM, HDR_LIMIT, AUTHSERV, extra);
+		 "authserv_id %s\n%s%s",
+		 tmp ? tmp : tmpdir, size_max, BODY_MEM, HDR_LIMIT, AUTHSERV, NODNS, extra);
 	if (conf_file(path, sizeof(path), name, text) < 0) {
 		diag("cannot write %s: %s", path, strerror(errno));
 		return 0;
@@ -576,7 +578,7 @@ static void test_pinning(void)
 	char path[1200];
 	char text[1400];
 	snprintf(text, sizeof(text),
-		 "tmpdir %s\nmessage_size_max 100\nauthserv_id other.example\n" NODNS, tmpdir);
+		 "tmpdir %s\nmessage_size_max 100\nauthserv_id other.example\n%s", tmpdir, NODNS);
 	struct errlist errs;
 	errlist_init(&errs);
 	struct generation *g = NULL;
@@ -933,6 +935,7 @@ static void test_json_str(void)
 int main(void)
 {
 	const char *t = getenv("TMPDIR");
+	snprintf(NODNS, sizeof(NODNS), "dns_forwarders 127.0.0.1@%d\n", nxdns_start(NULL, 0));
 	snprintf(tmpdir, sizeof(tmpdir), "%s/pipeline_test.XXXXXX", t && *t ? t : "/tmp");
 	if (mkdtemp(tmpdir) == NULL) {
 		printf("Bail out! mkdtemp %s: %s\n", tmpdir, strerror(errno));
