@@ -276,26 +276,28 @@ static int put_escaped(struct buf *o, const char *p, size_t n, const char *speci
 	return buf_add(o, p + start, n - start);
 }
 
+/* put_wrapped - p..n between open and close, escaping the special characters */
+static int put_wrapped(struct buf *o, const char *p, size_t n, const char *open, const char *close,
+		       const char *special)
+{
+	int rc = buf_adds(o, open);
+	if (rc == BUF_OK)
+		rc = put_escaped(o, p, n, special);
+	if (rc == BUF_OK)
+		rc = buf_adds(o, close);
+	return rc;
+}
+
 /* put_quoted - p..n as a quoted-string */
 static int put_quoted(struct buf *o, const char *p, size_t n)
 {
-	int rc = buf_add(o, "\"", 1);
-	if (rc == BUF_OK)
-		rc = put_escaped(o, p, n, "\"\\");
-	if (rc == BUF_OK)
-		rc = buf_add(o, "\"", 1);
-	return rc;
+	return put_wrapped(o, p, n, "\"", "\"", "\"\\");
 }
 
 /* put_comment - p..n as a comment */
 static int put_comment(struct buf *o, const char *p, size_t n)
 {
-	int rc = buf_add(o, "(", 1);
-	if (rc == BUF_OK)
-		rc = put_escaped(o, p, n, "()\\");
-	if (rc == BUF_OK)
-		rc = buf_add(o, ")", 1);
-	return rc;
+	return put_wrapped(o, p, n, "(", ")", "()\\");
 }
 
 /* put_pvalue - p..n as an RFC 8601 pvalue; *whole_quoted set when it is one quoted-string */
