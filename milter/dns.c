@@ -62,6 +62,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unbound.h>
 #include <unistd.h>
 
@@ -88,6 +89,8 @@ struct dns {
 	pthread_t thread;   /* valid when started */
 	pthread_mutex_t stats_lock;
 	struct dns_stats stats; /* under stats_lock */
+	char *key;              /* owned: the settings it was made with (opts_key) */
+	unsigned long refs;     /* generations sharing it; atomic */
 };
 
 struct dns_query {
@@ -567,7 +570,54 @@ static void dns_release(struct dns *d)
 	pthread_mutex_destroy(&d->stats_lock);
 	pthread_mutex_destroy(&d->start_lock);
 	pthread_condattr_destroy(&d->cattr);
+	free(d->key);
 	free(d);
+}
+
+/* file_key - a file's name and when it last changed, so that an edit counts as a change */
+static int file_key(struct buf *b, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return buf_printf(b, "%s:absent;", path);
+	return buf_printf(b, "%s:%lld.%09ld:%lld;", path, (long long)st.st_mtim.tv_sec,
+			  st.st_mtim.tv_nsec, (long long)st.st_size);
+}
+
+/* opts_key - everything in o that shapes a resolver, as one string; NULL out of memory */
+static char *opts_key(const struct dns_opts *o)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	int rc =
+	    buf_printf(&b, "timeout=%u;fwd=", o->timeout_ms ? o->timeout_ms : DNS_TIMEOUT_DEFAULT);
+	for (size_t i = 0; rc == 0 && i < o->nforwarders; i++)
+		rc = buf_printf(&b, "%s,", o->forwarders[i]);
+	if (rc == 0 && o->nforwarders == 0)
+		rc = file_key(&b, o->resolv_conf ? o->resolv_conf : "/etc/resolv.conf");
+	if (rc == 0 && o->trust_anchor)
+		rc = file_key(&b, o->trust_anchor);
+	if (rc != 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+/* dns_matches - was d made with these settings (files unchanged)? */
+int dns_matches(const struct dns *d, const struct dns_opts *o)
+{
+	char *k = opts_key(o);
+	int same = k && d->key && strcmp(k, d->key) == 0;
+	free(k);
+	return same;
+}
+
+/* dns_ref - one more user */
+struct dns *dns_ref(struct dns *d)
+{
+	__atomic_add_fetch(&d->refs, 1, __ATOMIC_RELAXED);
+	return d;
 }
 
 /* dns_setup - configure d->ctx from o; the number of errors reported */
@@ -670,6 +720,7 @@ struct dns *dns_new(const struct dns_opts *o, const char *file, struct errlist *
 		return NULL;
 	}
 	d->stop[0] = d->stop[1] = -1;
+	d->refs = 1;
 	d->timeout_ms = o->timeout_ms ? o->timeout_ms : DNS_TIMEOUT_DEFAULT;
 	d->validate = o->trust_anchor != NULL;
 	atomic_init(&d->started, 0);
@@ -700,7 +751,8 @@ struct dns *dns_new(const struct dns_opts *o, const char *file, struct errlist *
 		dns_release(d);
 		return NULL;
 	}
-	d->ctx = ub_ctx_create();
+	d->key = opts_key(o);
+	d->ctx = d->key ? ub_ctx_create() : NULL;
 	if (d->ctx == NULL) {
 		errlist_add(errs, file, 0, "dns: cannot create the resolver: %s",
 			    log_strerror(errno, ebuf, sizeof(ebuf)));
@@ -716,10 +768,10 @@ struct dns *dns_new(const struct dns_opts *o, const char *file, struct errlist *
 	return d;
 }
 
-/* dns_free - stop the event thread and release */
+/* dns_free - drop a reference; the last stops the event thread and releases */
 void dns_free(struct dns *d)
 {
-	if (d == NULL)
+	if (d == NULL || __atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	if (atomic_load(&d->started)) {
 		ssize_t w;

@@ -63,8 +63,13 @@ struct dns_query;
 
 /* dns_new - a resolver; NULL with the reason in errs (file is the config file, for messages) */
 struct dns *dns_new(const struct dns_opts *o, const char *file, struct errlist *errs) WUR;
-/* dns_free - stop and release (no query may be outstanding) */
+/* dns_free - drop a reference; the last stops and releases (no query may be outstanding) */
 void dns_free(struct dns *d);
+/* dns_ref - another reference, for a new generation that keeps the resolver and its cache */
+struct dns *dns_ref(struct dns *d);
+/* dns_matches - would dns_new(o) make the same resolver as d? (same forwarders, timeout,
+ * and the resolv.conf or trust anchor file unchanged since d was made) */
+int dns_matches(const struct dns *d, const struct dns_opts *o) WUR;
 /* dns_add_local - serve a record locally ("name TTL IN TYPE rdata"), for tests */
 int dns_add_local(struct dns *d, const char *rr) WUR;
 /* dns_add_local_zone - a local zone (libunbound local-zone types: "static": names not in

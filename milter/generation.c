@@ -8,6 +8,8 @@
  *	publishes nothing, so the running generation keeps serving.
  *	A message takes a reference with gen_current at MAIL FROM and drops it
  *	when it ends, so a reload never changes the rules under a message.
+ *	The resolver is shared with the next generation when its settings are
+ *	unchanged, so a reload keeps the DNS cache (and the counters).
  *
  * THREAD SAFETY
  *	The current pointer is read and swapped under a mutex, and the
@@ -67,7 +69,13 @@ struct generation *gen_load(const char *conf_path, struct errlist *errs)
 	g->refs = 1;
 	struct dns_opts o = {(const char *const *)c->dns_forwarders.v, c->dns_forwarders.n,
 			     c->dns_timeout * 1000, c->dns_trust_anchor, NULL};
-	g->dns = dns_new(&o, c->file, errs);
+	/* the resolver and its cache outlive a reload that does not change its settings */
+	struct generation *cur = gen_current();
+	if (cur && dns_matches(cur->dns, &o))
+		g->dns = dns_ref(cur->dns);
+	else
+		g->dns = dns_new(&o, c->file, errs);
+	gen_release(cur);
 	if (g->dns && c->spf)
 		g->spf = spf_new(g->dns, c->authserv_id, c->dns_timeout * 1000);
 	if (g->dns == NULL || (c->spf && g->spf == NULL)) {

@@ -23,6 +23,7 @@
 
 #include "generation.h"
 #include "spool.h"
+#include "task.h"
 
 /* msg_new - empty message bound to a generation */
 struct message *msg_new(struct generation *gen)
@@ -56,6 +57,7 @@ void msg_free(struct message *m)
 	free(m->hdrs);
 	spool_free(m->body);
 	free(m->own);
+	task_release(m->spf_task);
 	spf_outcome_free(&m->spf_mailfrom);
 	spf_outcome_free(&m->spf_helo);
 	free(m->mail_from);

@@ -13,6 +13,7 @@
 
 struct generation;
 struct spool;
+struct task;
 
 /* A header as the MTA passed it: name without the colon, value raw (folding kept). */
 struct header {
@@ -50,6 +51,8 @@ struct message {
 	size_t nown, own_cap;
 	size_t seen_verdict, seen_authres, seen_rspf; /* instances of each name so far */
 	struct timespec dns_deadline;                 /* end of this message's DNS budget */
+	struct task *spf_task;                        /* owned: the MAIL FROM check, or NULL */
+	int spf_collected;                            /* scan_envelope_wait has run */
 	int spf_checked;                              /* spf_mailfrom holds a result */
 	int spf_helo_checked;                         /* spf_helo holds a result */
 	struct spf_outcome spf_mailfrom; /* MAIL FROM identity (postmaster@HELO if null) */

@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "authres.h"
 #include "dns.h"
@@ -29,6 +30,7 @@
 #include "session.h"
 #include "spf.h"
 #include "spool.h"
+#include "task.h"
 #include "verdict.h"
 
 /* envelope_facts - who sent it and to whom */
@@ -47,6 +49,57 @@ static int envelope_facts(const struct session *s, const struct message *m, stru
 	return 0;
 }
 
+/* one SPF evaluation, run on a task */
+struct spf_job {
+	struct generation *gen;   /* owned reference: keeps the evaluator alive */
+	char *ip, *helo, *sender; /* owned */
+	enum spf_identity id;
+	struct timespec deadline;
+	int rc;                 /* spf_check's: -1 out of memory */
+	struct spf_outcome out; /* the result, once the task has finished */
+};
+
+/* job_run - the evaluation, on the task's thread */
+static void job_run(void *p)
+{
+	struct spf_job *j = p;
+	j->rc = spf_check(j->gen->spf, j->ip, j->helo, j->sender, j->id, &j->deadline, &j->out);
+}
+
+/* job_done - release a job */
+static void job_done(void *p)
+{
+	struct spf_job *j = p;
+	spf_outcome_free(&j->out);
+	free(j->ip);
+	free(j->helo);
+	free(j->sender);
+	gen_release(j->gen);
+	free(j);
+}
+
+/* job_start - start one SPF check of ip for an identity, bounded by deadline */
+static struct task *job_start(struct generation *g, const char *ip, const char *helo,
+			      const char *sender, enum spf_identity id,
+			      const struct timespec *deadline)
+{
+	struct spf_job *j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return NULL;
+	j->gen = gen_ref(g);
+	j->ip = strdup(ip);
+	j->helo = strdup(helo);
+	j->sender = strdup(sender);
+	j->id = id;
+	j->deadline = *deadline;
+	struct task *t = NULL;
+	if (j->ip && j->helo && j->sender)
+		t = task_start(job_run, j, job_done);
+	if (t == NULL)
+		job_done(j);
+	return t;
+}
+
 /* is_ip - a textual IPv4 or IPv6 address */
 static int is_ip(const char *a)
 {
@@ -54,26 +107,65 @@ static int is_ip(const char *a)
 	return inet_pton(AF_INET, a, buf) == 1 || inet_pton(AF_INET6, a, buf) == 1;
 }
 
-/* scan_envelope - SPF for the MAIL FROM and HELO identities, under the message's budget */
-int scan_envelope(const struct session *s, struct message *m)
+/* scan_helo - start the SPF check of the HELO identity in g (its own DNS budget) */
+int scan_helo(struct session *s, struct generation *g)
+{
+	task_release(s->spf_helo_task);
+	s->spf_helo_task = NULL;
+	if (g == NULL || g->spf == NULL || s->helo == NULL || s->helo[0] == '\0' ||
+	    !is_ip(s->client_addr))
+		return 0;
+	struct timespec dl;
+	dns_deadline(&dl, g->conf->dns_budget * 1000);
+	s->spf_helo_task = job_start(g, s->client_addr, s->helo, "", SPF_ID_HELO, &dl);
+	return s->spf_helo_task ? 0 : -1;
+}
+
+/* scan_envelope - start the SPF check of the MAIL FROM identity (and of the HELO identity,
+ * if that did not start at HELO), under the message's budget */
+int scan_envelope(struct session *s, struct message *m)
 {
 	const struct conf *c = m->gen->conf;
 	dns_deadline(&m->dns_deadline, c->dns_budget * 1000);
 	if (m->gen->spf == NULL || !is_ip(s->client_addr))
 		return 0; /* SPF off, or a local submission: nothing to check */
-	const char *helo = s->helo ? s->helo : "";
-	if (*helo) {
-		if (spf_check(m->gen->spf, s->client_addr, helo, "", SPF_ID_HELO, &m->dns_deadline,
-			      &m->spf_helo) < 0)
+	if (s->spf_helo_task == NULL && scan_helo(s, m->gen) < 0)
+		return -1;
+	if (m->mail_from[0] == '\0')
+		return 0; /* the null sender is checked as postmaster@HELO: the HELO check */
+	m->spf_task = job_start(m->gen, s->client_addr, s->helo ? s->helo : "", m->mail_from,
+				SPF_ID_MAILFROM, &m->dns_deadline);
+	return m->spf_task ? 0 : -1;
+}
+
+/* scan_envelope_wait - collect the results of the checks scan_envelope started */
+int scan_envelope_wait(const struct session *s, struct message *m)
+{
+	if (m->spf_collected || m->gen->spf == NULL)
+		return 0;
+	m->spf_collected = 1;
+	if (s->spf_helo_task) {
+		const struct spf_job *h = task_wait(s->spf_helo_task);
+		if (h->rc < 0 || spf_outcome_copy(&m->spf_helo, &h->out) < 0)
 			return -1;
 		m->spf_helo_checked = 1;
 	}
-	if (m->mail_from[0] == '\0' && !*helo)
-		return 0; /* null sender and no HELO: no identity at all */
-	if (spf_check(m->gen->spf, s->client_addr, helo, m->mail_from, SPF_ID_MAILFROM,
-		      &m->dns_deadline, &m->spf_mailfrom) < 0)
-		return -1;
-	m->spf_checked = 1;
+	if (m->spf_task) {
+		struct spf_job *j = task_wait(m->spf_task);
+		if (j->rc < 0)
+			return -1;
+		m->spf_mailfrom = j->out; /* taken over */
+		memset(&j->out, 0, sizeof(j->out));
+		m->spf_checked = 1;
+		task_release(m->spf_task);
+		m->spf_task = NULL;
+	} else if (m->mail_from[0] == '\0' && m->spf_helo_checked) {
+		/* RFC 7208 2.4: with a null sender, the HELO result is the MAIL FROM result */
+		if (spf_outcome_copy(&m->spf_mailfrom, &m->spf_helo) < 0)
+			return -1;
+		m->spf_mailfrom.identity = SPF_ID_MAILFROM;
+		m->spf_checked = 1;
+	}
 	return 0;
 }
 

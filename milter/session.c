@@ -31,6 +31,7 @@
 #include "policy.h"
 #include "scan.h"
 #include "spf.h"
+#include "task.h"
 
 #define NAME_MAX_LEN 1024
 
@@ -56,6 +57,7 @@ void session_free(struct session *s)
 	if (s == NULL)
 		return;
 	msg_free(s->msg);
+	task_release(s->spf_helo_task);
 	fnd_free(s->findings);
 	vd_free(&s->verdict);
 	free(s->client_addr);
@@ -114,11 +116,18 @@ enum sess_rc session_connect(struct session *s, const char *name, const char *ad
 	return SESS_CONTINUE;
 }
 
-/* session_helo - remember the HELO/EHLO name */
+/* session_helo - remember the HELO/EHLO name and start checking it */
 enum sess_rc session_helo(struct session *s, const char *helo)
 {
+	if (s->helo && s->spf_helo_task && strcmp(s->helo, helo ? helo : "") == 0)
+		return SESS_CONTINUE; /* the same name again (EHLO after STARTTLS) */
 	if (replace(&s->helo, helo) < 0)
 		return session_fail(s, "out of memory at HELO");
+	struct generation *g = gen_current();
+	int rc = scan_helo(s, g);
+	gen_release(g);
+	if (rc < 0)
+		return session_fail(s, "out of memory starting the HELO check");
 	return SESS_CONTINUE;
 }
 
@@ -162,7 +171,7 @@ enum sess_rc session_mail(struct session *s, const char *from, const char *const
 	if (rc)
 		return SESS_VERDICT;
 	if (scan_envelope(s, s->msg) < 0)
-		return session_fail(s, "out of memory during the SPF check");
+		return session_fail(s, "out of memory starting the SPF check");
 	return SESS_CONTINUE;
 }
 
@@ -186,9 +195,12 @@ enum sess_rc session_rcpt(struct session *s, const char *rcpt)
 		return SESS_CONTINUE;
 	if (msg_add_rcpt(s->msg, rcpt ? rcpt : "") < 0 && s->error == NULL)
 		s->error = "out of memory at RCPT TO";
-	const struct message *m = s->msg;
-	if (m->gen->conf->spf_reject_fail && m->spf_checked &&
-	    m->spf_mailfrom.result == SPFR_FAIL) {
+	struct message *m = s->msg;
+	if (!m->gen->conf->spf_reject_fail)
+		return SESS_CONTINUE;
+	if (scan_envelope_wait(s, m) < 0)
+		return session_fail(s, "out of memory during the SPF check");
+	if (m->spf_checked && m->spf_mailfrom.result == SPFR_FAIL) {
 		vd_free(&s->verdict);
 		char text[400];
 		snprintf(text, sizeof(text), "SPF validation failed for %s%s%s",
@@ -283,6 +295,8 @@ enum sess_rc session_eom(struct session *s)
 	fnd_free(s->findings);
 	s->findings = NULL;
 	vd_free(&s->verdict);
+	if (scan_envelope_wait(s, s->msg) < 0)
+		return session_fail(s, "out of memory during the SPF check");
 	if (scan_message(s, s->msg, &s->findings, &s->verdict) < 0)
 		return session_fail(s, "scan failed (out of memory)");
 	return SESS_VERDICT;

@@ -14,6 +14,7 @@
 
 struct message;
 struct findings;
+struct task;
 
 enum sess_rc {
 	SESS_CONTINUE = 0, /* nothing to say at this stage */
@@ -22,15 +23,16 @@ enum sess_rc {
 };
 
 struct session {
-	char *client_addr;         /* owned: textual IP, or "unknown" */
-	char *client_name;         /* owned: the MTA's name for the client */
-	char *helo;                /* owned, or NULL */
-	unsigned msg_count;        /* transactions begun on this connection */
-	struct message *msg;       /* owned: the current transaction, or NULL */
-	struct findings *findings; /* owned: facts of the last finished message */
-	struct verdict verdict;    /* the last answer given */
-	const char *error;         /* borrowed literal: why the current message failed */
-	int values_trimmed;        /* the MTA strips the space after a header's colon */
+	char *client_addr;          /* owned: textual IP, or "unknown" */
+	char *client_name;          /* owned: the MTA's name for the client */
+	char *helo;                 /* owned, or NULL */
+	unsigned msg_count;         /* transactions begun on this connection */
+	struct message *msg;        /* owned: the current transaction, or NULL */
+	struct findings *findings;  /* owned: facts of the last finished message */
+	struct verdict verdict;     /* the last answer given */
+	const char *error;          /* borrowed literal: why the current message failed */
+	struct task *spf_helo_task; /* owned: the SPF check of the HELO name, or NULL */
+	int values_trimmed;         /* the MTA strips the space after a header's colon */
 };
 
 struct session *session_new(void) WUR;

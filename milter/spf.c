@@ -358,6 +358,36 @@ void spf_outcome_free(struct spf_outcome *o)
 	memset(o, 0, sizeof(*o));
 }
 
+/* dup_or_null - strdup that keeps NULL; -1 when out of memory */
+static int dup_or_null(char **dst, const char *src)
+{
+	*dst = src ? strdup(src) : NULL;
+	return src && *dst == NULL ? -1 : 0;
+}
+
+/* spf_outcome_copy - deep copy */
+int spf_outcome_copy(struct spf_outcome *dst, const struct spf_outcome *src)
+{
+	*dst = *src;
+	if (dup_or_null(&dst->sender, src->sender) < 0 ||
+	    dup_or_null(&dst->domain, src->domain) < 0 ||
+	    dup_or_null(&dst->reason, src->reason) < 0 ||
+	    dup_or_null(&dst->explanation, src->explanation) < 0) {
+		/* the fields not yet copied still point into src: clear them first */
+		if (dst->sender == src->sender)
+			dst->sender = NULL;
+		if (dst->domain == src->domain)
+			dst->domain = NULL;
+		if (dst->reason == src->reason)
+			dst->reason = NULL;
+		if (dst->explanation == src->explanation)
+			dst->explanation = NULL;
+		spf_outcome_free(dst);
+		return -1;
+	}
+	return 0;
+}
+
 /* map_result - libspf2's result to ours */
 static enum spf_res map_result(SPF_result_t r, const struct spf_eval *ev)
 {

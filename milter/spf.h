@@ -46,6 +46,8 @@ int spf_check(struct spf *s, const char *client_ip, const char *helo, const char
 	      enum spf_identity id, const struct timespec *deadline, struct spf_outcome *out) WUR;
 /* spf_outcome_free - release the strings */
 void spf_outcome_free(struct spf_outcome *o);
+/* spf_outcome_copy - a deep copy into dst; -1 when out of memory (dst then empty) */
+int spf_outcome_copy(struct spf_outcome *dst, const struct spf_outcome *src) WUR;
 /* spf_result_name - "pass", "fail", ... as in RFC 7208 and RFC 8601 */
 const char *spf_result_name(enum spf_res r);
 

@@ -467,6 +467,71 @@ static void test_abort(void)
 	session_free(s);
 }
 
+/* test_spf_overlap - the HELO check starts at HELO, the MAIL FROM check at MAIL FROM while
+ * the HELO check still waits for DNS, and the end of message collects both */
+static void test_spf_overlap(void)
+{
+	struct session *s = session_new();
+	if (s == NULL || session_connect(s, "client.example", "192.0.2.7") != SESS_CONTINUE) {
+		ok(0, "session");
+		session_free(s);
+		return;
+	}
+	nxdns_hold("held-helo.example");
+	is_int(session_helo(s, "held-helo.example"), SESS_CONTINUE, "HELO returns at once");
+	ok(nxdns_wait_seen("held-helo.example", 1, 5000),
+	   "the HELO name's SPF record is asked for before MAIL FROM");
+	is_int(session_mail(s, "<a@overlap-sender.example>", NULL), SESS_CONTINUE,
+	       "MAIL FROM returns while the HELO lookup is held");
+	ok(nxdns_wait_seen("overlap-sender.example", 1, 5000),
+	   "the sender's SPF record is asked for while the HELO lookup is held");
+	(void)session_rcpt(s, "<r@example.test>");
+	(void)session_eoh(s);
+	nxdns_release();
+	is_int(session_eom(s), SESS_VERDICT, "end of message waits for both checks");
+	is_str(finding(s, "spf.helo"), "none", "the HELO result is collected");
+	is_str(finding(s, "spf.mailfrom"), "none", "the MAIL FROM result is collected");
+	is_str(finding(s, "spf.mailfrom.identity"), "a@overlap-sender.example",
+	       "MAIL FROM identity");
+
+	/* the null sender is the HELO identity (RFC 7208 2.4): no second evaluation */
+	unsigned before = nxdns_seen("held-helo.example");
+	is_int(session_mail(s, "<>", NULL), SESS_CONTINUE, "null sender");
+	is_int(session_eom(s), SESS_VERDICT, "null sender: a verdict");
+	is_str(finding(s, "spf.mailfrom.identity"), "postmaster@held-helo.example",
+	       "null sender: checked as postmaster@HELO");
+	is_int(nxdns_seen("held-helo.example"), before, "null sender: the HELO result is reused");
+
+	/* a transaction given up while its lookup is held does not wait for it */
+	nxdns_hold("abandoned.example");
+	is_int(session_mail(s, "<x@abandoned.example>", NULL), SESS_CONTINUE, "MAIL FROM");
+	ok(nxdns_wait_seen("abandoned.example", 1, 5000), "its lookup is under way");
+	session_abort(s);
+	is_int(session_helo(s, "other-helo.example"), SESS_CONTINUE,
+	       "a new HELO drops the old check"); /* nothing is held for it */
+	session_free(s);
+	ok(1, "abort, new HELO and close return with the lookup still held");
+	nxdns_release();
+}
+
+/* test_resolver_kept - a reload with the same DNS settings keeps the resolver (and its
+ * cache); one that changes them makes a new one */
+static void test_resolver_kept(void)
+{
+	struct generation *a = gen_current();
+	unsigned long s1 = publish("main.conf", NULL, "");
+	struct generation *b = gen_current();
+	ok(s1 && a && b && a != b && a->dns == b->dns,
+	   "same DNS settings: the new generation shares the resolver");
+	unsigned long s2 = publish("timeout.conf", NULL, "dns_timeout 7\n");
+	struct generation *c = gen_current();
+	ok(s2 && c && c->dns != b->dns, "another dns_timeout: a new resolver");
+	gen_release(a);
+	gen_release(b); /* the old generations and the shared resolver go away cleanly */
+	gen_release(c);
+	publish("main.conf", NULL, "");
+}
+
 /* events before MAIL FROM: the end of message must not accept */
 static void test_out_of_order(const char *on_error, enum vd_action a, const char *rcode,
 			      const char *xcode)
@@ -957,6 +1022,8 @@ int main(void)
 	test_size_param();
 	test_two_transactions();
 	test_abort();
+	test_spf_overlap();
+	test_resolver_kept();
 	test_out_of_order("tempfail", VD_TEMPFAIL, "451", "4.3.0");
 	publish("accept.conf", NULL, "on_error accept\n");
 	test_out_of_order("accept", VD_ACCEPT, "", "");
