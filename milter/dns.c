@@ -35,8 +35,9 @@
  *	Every rdata byte is untrusted: each length is checked before use. A
  *	record that does not decode is skipped; an answer whose records all
  *	fail to decode is DNS_TEMPFAIL. At most DNS_RR_MAX records and
- *	DNS_ANSWER_MAX bytes of rdata are kept; the rest is dropped and the
- *	answer is still DNS_OK (DNS_OVERSIZE is not used).
+ *	DNS_ANSWER_MAX bytes of rdata are kept; the rest is dropped, the
+ *	answer is still DNS_OK with its truncated flag set, and the resolver
+ *	counts it (DNS_OVERSIZE is not used as a status).
  *
  * DIAGNOSTICS
  *	dns_new reports each problem as "file: dns: what" in errs. The event
@@ -343,7 +344,8 @@ static enum dns_status answer_records(struct dns_answer *a, int type, const stru
 	if (a->rr == NULL)
 		return DNS_ERROR;
 	size_t bytes = 0;
-	for (size_t i = 0; i < count && a->n < DNS_RR_MAX; i++) {
+	size_t i;
+	for (i = 0; i < count && a->n < DNS_RR_MAX; i++) {
 		if (res->len[i] < 0)
 			continue;
 		size_t l = (size_t)res->len[i];
@@ -359,6 +361,7 @@ static enum dns_status answer_records(struct dns_answer *a, int type, const stru
 			bytes += l;
 		}
 	}
+	a->truncated = i < count; /* records left over: not all of the answer is here */
 	if (a->n == 0) {
 		answer_clear_rr(a);
 		return DNS_TEMPFAIL; /* records there, none usable: the server's trouble */
@@ -383,6 +386,7 @@ static void answer_fill(struct dns_answer *a, int type, int validate, int err,
 	a->rr = NULL;
 	a->ttl = 0;
 	a->secure = 0;
+	a->truncated = 0;
 	if (err != 0 || res == NULL) {
 		a->status = err == UB_NOMEM ? DNS_ERROR : DNS_TEMPFAIL;
 		return;
@@ -410,7 +414,7 @@ static void answer_fill(struct dns_answer *a, int type, int validate, int err,
 }
 
 /* stats_add - count one final answer */
-static void stats_add(struct dns *d, int type, enum dns_status st, unsigned ms)
+static void stats_add(struct dns *d, int type, enum dns_status st, int truncated, unsigned ms)
 {
 	int i = type_index(type);
 	if (i < 0 || (unsigned)st >= DNS_STATUS_COUNT)
@@ -419,6 +423,7 @@ static void stats_add(struct dns *d, int type, enum dns_status st, unsigned ms)
 	d->stats.queries[i]++;
 	d->stats.status[i][st]++;
 	d->stats.ms_total[i] += ms;
+	d->stats.truncated[i] += truncated != 0;
 	pthread_mutex_unlock(&d->stats_lock);
 }
 
@@ -431,6 +436,7 @@ static int query_settle(struct dns_query *q, struct dns_answer *got)
 	q->ans.status = got->status;
 	q->ans.ttl = got->ttl;
 	q->ans.secure = got->secure;
+	q->ans.truncated = got->truncated;
 	q->ans.n = got->n;
 	q->ans.rr = got->rr;
 	got->n = 0;
@@ -438,7 +444,7 @@ static int query_settle(struct dns_query *q, struct dns_answer *got)
 	q->ans.ms = ms_since(&q->start);
 	q->done = 1;
 	pthread_cond_broadcast(&q->cond);
-	stats_add(q->d, q->ans.type, q->ans.status, q->ans.ms);
+	stats_add(q->d, q->ans.type, q->ans.status, q->ans.truncated, q->ans.ms);
 	return 1;
 }
 

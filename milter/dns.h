@@ -45,6 +45,7 @@ struct dns_answer {
 	char *name;        /* owned: the name asked for */
 	uint32_t ttl;      /* of the answer (NXDOMAIN/NODATA: negative TTL, or 0) */
 	int secure;        /* 1 when DNSSEC-validated */
+	int truncated;     /* 1 when records were dropped (DNS_RR_MAX, DNS_ANSWER_MAX) */
 	size_t n;          /* records */
 	struct dns_rr *rr; /* owned array of n */
 	unsigned ms;       /* how long it took */
@@ -104,6 +105,7 @@ struct dns_stats {
 	unsigned long queries[5]; /* A, PTR, MX, TXT, AAAA */
 	unsigned long status[5][DNS_STATUS_COUNT];
 	unsigned long long ms_total[5];
+	unsigned long truncated[5]; /* answers cut to the caps */
 };
 /* dns_stats - a consistent copy of the counters */
 void dns_get_stats(struct dns *d, struct dns_stats *out);

@@ -435,6 +435,10 @@ static void test_fake(struct fake *f)
 		if (a->rr[i].len != 4 || a->rr[i].data[0] != 't' || a->rr[i].data[3] != 'x')
 			fine = 0;
 	ok(fine, "100 TXT records: each kept one decoded");
+	ok(a && a->truncated, "100 TXT records: the answer says it was cut");
+	struct dns_stats st;
+	dns_get_stats(d, &st);
+	is_int((int)st.truncated[3], 1, "100 TXT records: counted as truncated");
 	dns_answer_free(a);
 	dns_free(d);
 }
@@ -463,6 +467,7 @@ static void test_deadlines(struct fake *f)
 	struct dns_query *q = dns_start(d, "ok.fake", DNS_T_A);
 	const struct dns_answer *a = q ? dns_wait(q, NULL) : NULL;
 	ok(a && a->status == DNS_OK, "ok.fake answered");
+	ok(a && !a->truncated, "ok.fake: a whole answer is not marked truncated");
 	struct timespec past;
 	dns_deadline(&past, 0);
 	past.tv_sec -= 10;
