@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cidr.h"
 #include "log.h"
 
 #define CONF_LINE_MAX 4096
@@ -55,6 +56,7 @@ enum ktype {
 	K_GROUP,
 	K_BOOL,
 	K_FORWARDERS,
+	K_CIDRS,
 	K_DNSERR
 };
 
@@ -92,6 +94,7 @@ static const struct key keys[] = {
     {"spf_reject_fail", K_BOOL, F(spf_reject_fail), "no"},
     {"received_spf", K_BOOL, F(received_spf), "no"},
     {"authres_remove_all", K_BOOL, F(authres_remove_all), "no"},
+    {"authres_trusted_hosts", K_CIDRS, F(authres_trusted_hosts), NULL},
     {"on_dns_error", K_DNSERR, F(on_dns_error_tempfail), "ignore"},
 };
 #undef F
@@ -246,8 +249,9 @@ static int forwarder_valid(const char *w)
 	return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
 }
 
-/* set_forwarders - white-space separated resolver addresses */
-static const char *set_forwarders(struct conf_list *l, const char *v)
+/* set_list - white-space separated words, each valid by ok(); NULL, or what was expected */
+static const char *set_list(struct conf_list *l, const char *v, int (*ok)(const char *),
+			    const char *expected)
 {
 	list_free(l);
 	const char *p = v;
@@ -268,10 +272,17 @@ static const char *set_forwarders(struct conf_list *l, const char *v)
 		}
 		l->v = nv;
 		l->v[l->n++] = w;
-		if (!forwarder_valid(w))
-			return "expected IP addresses, each optionally with @port (127.0.0.1@5353)";
+		if (!ok(w))
+			return expected;
 	}
 	return NULL;
+}
+
+/* cidr_valid - an address or address/bits */
+static int cidr_valid(const char *w)
+{
+	struct cidr c;
+	return cidr_parse(w, &c) == 0;
 }
 
 /* set_value - parse v for key k into c; NULL on success, else what was expected */
@@ -348,7 +359,13 @@ static const char *set_value(struct conf *c, const struct key *k, const char *v)
 		else
 			return "expected yes or no";
 		return NULL;
-	case K_FORWARDERS: return set_forwarders((struct conf_list *)field, v);
+	case K_FORWARDERS:
+		return set_list(
+		    (struct conf_list *)field, v, forwarder_valid,
+		    "expected IP addresses, each optionally with @port (127.0.0.1@5353)");
+	case K_CIDRS:
+		return set_list((struct conf_list *)field, v, cidr_valid,
+				"expected IP addresses or networks (192.0.2.0/24 2001:db8::/32)");
 	case K_DNSERR:
 		if (strcmp(v, "tempfail") == 0)
 			*(int *)field = 1;
@@ -398,7 +415,7 @@ void conf_free(struct conf *c)
 		    k->type == K_COUNT || k->type == K_LOGLEVEL || k->type == K_ONERROR ||
 		    k->type == K_BOOL || k->type == K_DNSERR)
 			continue;
-		if (k->type == K_FORWARDERS) {
+		if (k->type == K_FORWARDERS || k->type == K_CIDRS) {
 			list_free((struct conf_list *)((char *)c + k->off));
 			continue;
 		}

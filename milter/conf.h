@@ -51,8 +51,9 @@ struct conf {
 	int spf_reject_fail;             /* reject at RCPT TO when SPF fails */
 	int received_spf;                /* add a Received-SPF header */
 	int authres_remove_all;          /* remove every incoming Authentication-Results */
-	int on_dns_error_tempfail;       /* a DNS temperror in a check tempfails the message */
-	uint64_t hash;                   /* FNV-1a of the file's bytes */
+	struct conf_list authres_trusted_hosts; /* when set, A-R from other clients all go */
+	int on_dns_error_tempfail; /* a DNS temperror in a check tempfails the message */
+	uint64_t hash;             /* FNV-1a of the file's bytes */
 };
 
 /* conf_load - read and validate path (NULL: defaults only); NULL with every problem in errs */

@@ -50,11 +50,12 @@ struct message {
 	struct own_header *own; /* owned array: instances to remove, in arrival order */
 	size_t nown, own_cap;
 	size_t seen_verdict, seen_authres, seen_rspf; /* instances of each name so far */
-	struct timespec dns_deadline;                 /* end of this message's DNS budget */
-	struct task *spf_task;                        /* owned: the MAIL FROM check, or NULL */
-	int spf_collected;                            /* scan_envelope_wait has run */
-	int spf_checked;                              /* spf_mailfrom holds a result */
-	int spf_helo_checked;                         /* spf_helo holds a result */
+	int authres_strip_all; /* remove every incoming A-R, not only those claiming our id */
+	struct timespec dns_deadline;    /* end of this message's DNS budget */
+	struct task *spf_task;           /* owned: the MAIL FROM check, or NULL */
+	int spf_collected;               /* scan_envelope_wait has run */
+	int spf_checked;                 /* spf_mailfrom holds a result */
+	int spf_helo_checked;            /* spf_helo holds a result */
 	struct spf_outcome spf_mailfrom; /* MAIL FROM identity (postmaster@HELO if null) */
 	struct spf_outcome spf_helo;     /* HELO identity */
 	char *queue_id;                  /* owned, or NULL */

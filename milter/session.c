@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "authres.h"
+#include "cidr.h"
 #include "findings.h"
 #include "generation.h"
 #include "log.h"
@@ -165,6 +166,12 @@ enum sess_rc session_mail(struct session *s, const char *from, const char *const
 	if (msg_set_sender(s->msg, from ? from : "") < 0)
 		return session_fail(s, "out of memory at MAIL FROM");
 	s->msg->size_param = size_param(args);
+	/* RFC 8601 5: results from hosts we do not trust are not passed on */
+	const struct conf *c = g->conf;
+	s->msg->authres_strip_all =
+	    c->authres_remove_all || (c->authres_trusted_hosts.n &&
+				      !cidr_match_text(c->authres_trusted_hosts.v,
+						       c->authres_trusted_hosts.n, s->client_addr));
 	int rc = pol_size_verdict(g->policy, s->msg->size_param, &s->verdict);
 	if (rc < 0)
 		return session_fail(s, "out of memory at MAIL FROM");
@@ -222,7 +229,7 @@ static int track_own(struct message *m, const char *name, const char *value)
 		return msg_add_own(m, VERDICT_HEADER, ++m->seen_verdict);
 	if (strcasecmp(name, AUTHRES_HEADER) == 0) {
 		++m->seen_authres;
-		if (m->gen->conf->authres_remove_all || authres_claims(value, id))
+		if (m->authres_strip_all || authres_claims(value, id))
 			return msg_add_own(m, AUTHRES_HEADER, m->seen_authres);
 		return 0;
 	}

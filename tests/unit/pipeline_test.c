@@ -309,6 +309,49 @@ static void test_forged(void)
 	session_free(s);
 }
 
+/* removed_authres - how many A-R instances the verdict removes */
+static size_t removed_authres(const struct verdict *v)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < v->nremove; i++)
+		n += strcasecmp(v->remove[i].name, AUTHRES_HEADER) == 0;
+	return n;
+}
+
+/* trusted_case - a message from client addr carrying one upstream A-R and one claiming
+ * our id; how many A-R the verdict removes */
+static size_t trusted_case(const char *addr)
+{
+	struct session *s = session_new();
+	size_t n = 99;
+	if (s && session_connect(s, "up.example.test", addr) == SESS_CONTINUE &&
+	    session_mail(s, "<a@example.test>", NULL) == SESS_CONTINUE) {
+		(void)session_rcpt(s, "<b@example.test>");
+		(void)session_header(s, AUTHRES_HEADER, " upstream.example; spf=pass");
+		(void)session_header(s, AUTHRES_HEADER, " " AUTHSERV "; dkim=pass");
+		(void)session_eoh(s);
+		if (session_eom(s) == SESS_VERDICT)
+			n = removed_authres(&s->verdict);
+	}
+	session_free(s);
+	return n;
+}
+
+/* test_trusted_hosts - authres_trusted_hosts: A-R from other clients all go */
+static void test_trusted_hosts(void)
+{
+	is_int((int)trusted_case("192.0.2.10"), 1, "no list: only the A-R claiming our id goes");
+	publish("trusted.conf", NULL, "authres_trusted_hosts 198.51.100.0/24 2001:db8::/32\n");
+	is_int((int)trusted_case("198.51.100.7"), 1, "a trusted client keeps its upstream A-R");
+	is_int((int)trusted_case("::ffff:198.51.100.7"), 1,
+	       "a trusted client seen as IPv4-mapped IPv6 too");
+	is_int((int)trusted_case("2001:db8::25"), 1, "a trusted IPv6 client");
+	is_int((int)trusted_case("192.0.2.10"), 2, "any other client: every A-R goes");
+	publish("removeall.conf", NULL, "authres_remove_all yes\n");
+	is_int((int)trusted_case("192.0.2.10"), 2, "authres_remove_all: every A-R goes");
+	publish("main.conf", NULL, "");
+}
+
 /* test_oversize - a message over message_size_max is rejected 552 5.3.4 */
 static void test_oversize(void)
 {
@@ -1018,6 +1061,7 @@ int main(void)
 	}
 	test_normal(serial);
 	test_forged();
+	test_trusted_hosts();
 	test_oversize();
 	test_size_param();
 	test_two_transactions();
