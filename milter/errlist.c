@@ -23,21 +23,23 @@ void errlist_init(struct errlist *e)
 	e->nomem = 0;
 }
 
-/* errlist_add - format and keep one diagnostic */
-void errlist_add(struct errlist *e, const char *file, unsigned line, const char *fmt, ...)
+/* add_v - format "file:line:col: text" (the parts that are set) and keep it */
+static void add_v(struct errlist *e, const char *file, unsigned line, unsigned col, const char *fmt,
+		  va_list ap) PRINTF_LIKE(5, 0);
+static void add_v(struct errlist *e, const char *file, unsigned line, unsigned col, const char *fmt,
+		  va_list ap)
 {
 	struct buf b;
 	buf_init(&b, 4096);
 	int rc = 0;
-	if (file && line)
+	if (file && line && col)
+		rc = buf_printf(&b, "%s:%u:%u: ", file, line, col);
+	else if (file && line)
 		rc = buf_printf(&b, "%s:%u: ", file, line);
 	else if (file)
 		rc = buf_printf(&b, "%s: ", file);
 	char text[8192];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	if (rc == 0)
 		rc = buf_adds(&b, text);
 	if (rc == 0 && e->count == e->cap) {
@@ -56,6 +58,25 @@ void errlist_add(struct errlist *e, const char *file, unsigned line, const char 
 		return;
 	}
 	e->msgs[e->count++] = buf_steal(&b);
+}
+
+/* errlist_add - one diagnostic at file:line */
+void errlist_add(struct errlist *e, const char *file, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_v(e, file, line, 0, fmt, ap);
+	va_end(ap);
+}
+
+/* errlist_addc - one diagnostic at file:line:col */
+void errlist_addc(struct errlist *e, const char *file, unsigned line, unsigned col, const char *fmt,
+		  ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_v(e, file, line, col, fmt, ap);
+	va_end(ap);
 }
 
 /* errlist_free - release */
