@@ -31,6 +31,13 @@
  *	  than 10 of either is a permerror (section 4.6.4). A %{p} macro's PTR
  *	  query counts as a term, which may overcount (never undercounts).
  *	  The first error wins: a DNS failure before it keeps its temperror.
+ *	- libspf2 refuses some valid records (a CIDR length of 0, "." in an
+ *	  unknown modifier's name) and runs redirect= where it stands rather
+ *	  than after all mechanisms: once a record has passed the syntax check,
+ *	  it is compiled as spfsyntax_normalize() rewrites it for the client's
+ *	  address family, which means the same under RFC 7208. a//0 for an IPv6
+ *	  client and mx/0 (mx//0) for an IPv4 (IPv6) client have no such
+ *	  rewrite: they still do not compile (permerror).
  *	The null sender is checked as postmaster@<HELO> (section 2.4).
  *
  * THREAD SAFETY
@@ -249,6 +256,25 @@ static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_
 	return rr;
 }
 
+/* compile_record - compile the valid record txt of req->cur_dom, rewritten by
+ * spfsyntax_normalize for the client's address family */
+static SPF_errcode_t compile_record(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
+				    SPF_record_t **recp, const char *txt)
+{
+	const char *dom = req->cur_dom;
+	char *norm = spfsyntax_normalize(txt, strlen(txt), req->client_ver, req->helo_dom != NULL);
+	if (norm == NULL)
+		return SPF_response_add_error(resp, SPF_E_NO_MEMORY, "no memory for '%s'", dom);
+	if (strcmp(norm, txt) != 0)
+		log_debug("spf: record of %s compiled as \"%s\"", dom, norm);
+	SPF_errcode_t err = SPF_record_compile(server, resp, recp, norm);
+	free(norm);
+	if (err != SPF_E_SUCCESS)
+		return SPF_response_add_error(resp, SPF_E_NOT_SPF,
+					      "failed to compile the SPF record of '%s'", dom);
+	return SPF_E_SUCCESS;
+}
+
 /* layer_get_spf - fetch and compile the SPF record of req->cur_dom (RFC 7208 4.4, 4.5), as
  * libspf2 would, but with ev->fetching up so that the TXT answer is checked as SPF records,
  * and stopping at a syntax or limit error */
@@ -287,11 +313,8 @@ static SPF_errcode_t layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF
 		resp->result = SPF_RESULT_PERMERROR;
 		err = SPF_response_add_error(resp, SPF_E_MULTIPLE_RECORDS,
 					     "multiple SPF records for '%s'", dom);
-	} else if (SPF_record_compile(server, resp, recp, txt) != SPF_E_SUCCESS) {
-		err = SPF_response_add_error(resp, SPF_E_NOT_SPF,
-					     "failed to compile the SPF record of '%s'", dom);
 	} else {
-		err = SPF_E_SUCCESS;
+		err = compile_record(server, req, resp, recp, txt);
 	}
 	SPF_dns_rr_free(rr);
 	return err;

@@ -4,8 +4,9 @@
  * Every SPF result is produced from records served by the resolver's local
  * data (everything else NXDOMAIN, two names SERVFAIL = DNS failure), for IPv4,
  * IPv6, loopback clients (evaluated, unlike libspf2's own entry point), the
- * null sender (checked as postmaster@HELO), the void-lookup limit and the
- * lookup counters.
+ * null sender (checked as postmaster@HELO), the void-lookup limit, the
+ * lookup counters, and records libspf2 compiles only as spfsyntax_normalize
+ * rewrites them (CIDR /0, redirect= before mechanisms, unknown modifiers).
  */
 #include "config.h"
 
@@ -36,6 +37,13 @@ static const char *const zone[] = {
     "helo.test. 300 IN A 192.0.2.40",
     "incl.test. 300 IN TXT \"v=spf1 include:broken.example -all\"",
     "split.test. 300 IN TXT \"v=spf1 ip4:192.0.2.77\" \" -all\"",
+    "zero.test. 300 IN TXT \"v=spf1 a/0 -all\"",
+    "zero.test. 300 IN A 192.0.2.50",
+    "zeroh.test. 300 IN TXT \"v=spf1 a:%{h}/0 -all\"",
+    "h.zeroh.test. 300 IN A 192.0.2.51",
+    "ip60.test. 300 IN TXT \"v=spf1 ip6:2001:db8::1/0 -all\"",
+    "redir.test. 300 IN TXT \"v=spf1 redirect=redir.test ~all\"",
+    "unknown.test. 300 IN TXT \"v=spf1 moo.cow=x ip4:192.0.2.60 -all\"",
 };
 
 static const struct {
@@ -76,6 +84,23 @@ static const struct {
      "DNS failure inside include"},
     {"192.0.2.77", "mx.example", "a@split.test", SPF_ID_MAILFROM, SPFR_PASS,
      "record in two character-strings"},
+    /* records libspf2 takes only as spfsyntax_normalize rewrites them */
+    {"203.0.113.5", "mx.example", "a@zero.test", SPF_ID_MAILFROM, SPFR_PASS,
+     "a/0: any A record matches an IPv4 client"},
+    {"2001:db8::5", "mx.example", "a@zero.test", SPF_ID_MAILFROM, SPFR_FAIL,
+     "a/0: no AAAA record, no match for an IPv6 client"},
+    {"203.0.113.5", "h.zeroh.test", "a@zeroh.test", SPF_ID_MAILFROM, SPFR_PASS,
+     "a:%{h}/0 with a HELO name"},
+    {"203.0.113.5", "", "a@zeroh.test", SPF_ID_MAILFROM, SPFR_PERMERROR,
+     "a:%{h}/0 without a HELO name: a permerror, as for a"},
+    {"2001:db8:ffff::1", "mx.example", "a@ip60.test", SPF_ID_MAILFROM, SPFR_PASS,
+     "ip6:.../0 matches any IPv6 client"},
+    {"::ffff:192.0.2.1", "mx.example", "a@ip60.test", SPF_ID_MAILFROM, SPFR_FAIL,
+     "ip6:.../0 does not match an IPv4-mapped client"},
+    {"203.0.113.5", "mx.example", "a@redir.test", SPF_ID_MAILFROM, SPFR_SOFTFAIL,
+     "redirect= only after the mechanisms"},
+    {"192.0.2.60", "mx.example", "a@unknown.test", SPF_ID_MAILFROM, SPFR_PASS,
+     "an unknown modifier is ignored"},
 };
 
 int main(void)

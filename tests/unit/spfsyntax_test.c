@@ -8,15 +8,24 @@
  *	the verdict and, where given, a phrase of the reason. Then records with
  *	NUL, control and 8-bit bytes, the is-it-SPF test, small reason buffers,
  *	and a few thousand random and mutated inputs that must not crash.
+ *	The rewrite for libspf2 (spfsyntax_normalize) is table-driven too: each
+ *	record, client family and HELO case with the text wanted and whether
+ *	libspf2 compiles it; then every valid record of the first table must stay
+ *	valid, be rewritten the same way twice, and still compile if libspf2
+ *	compiled the original.
  *
  * THREAD SAFETY
  *	Single-threaded test program.
  */
 #include "config.h"
 
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#include <spf2/spf.h>
 
 #include "spfsyntax.h"
 #include "tap.h"
@@ -216,6 +225,156 @@ static const struct bad_case invalid[] = {
     {"v=spf1 a:foo%", "invalid domain-spec"},
 };
 
+/* a rewrite for libspf2: the record, the client, the text wanted */
+struct norm_case {
+	const char *rec;
+	int family;       /* AF_INET or AF_INET6 */
+	int helo;         /* a HELO name is known (%{h} expands) */
+	const char *want; /* NULL: rec unchanged */
+	int compiles;     /* libspf2 compiles the text wanted */
+};
+
+#define V4 AF_INET
+#define V6 AF_INET6
+
+static const struct norm_case norms[] = {
+    /* nothing to rewrite; runs of SP become one */
+    {"v=spf1", V4, 1, NULL, 1},
+    {"V=SPF1 -ALL", V6, 1, NULL, 1},
+    {"v=spf1 a mx ptr include:i.example.com exists:%{i}.e.example.com -all", V4, 1, NULL, 1},
+    {"v=spf1  a   -all  ", V4, 1, "v=spf1 a -all", 1},
+    {"v=spf1 ip4:1.2.3.4/32 ip4:1.2.3.4/10 ip6:::1/10 a/10//100", V4, 1, NULL, 1},
+    {"v=spf1 a:foo.example.com/24//64 mx/30 -all", V6, 1, NULL, 1},
+    /* unknown modifiers have no effect: dropped; exp= stays */
+    {"v=spf1 moo.cow-far_out=man:dog/cat ip4:1.2.3.4 -all", V4, 1, "v=spf1 ip4:1.2.3.4 -all", 1},
+    {"v=spf1 foo=%{c} exp=e.example.com bar= -all", V4, 1, "v=spf1 exp=e.example.com -all", 1},
+    {"v=spf1 EXP=e.example.com a.b=c", V6, 1, "v=spf1 EXP=e.example.com", 1},
+    /* redirect= last (RFC 7208 6.1) */
+    {"v=spf1 redirect=t5.example.com ~all", V4, 1, "v=spf1 ~all redirect=t5.example.com", 1},
+    {"v=spf1 REDIRECT=r.example.com exp=e.example.com a", V6, 1,
+     "v=spf1 exp=e.example.com a REDIRECT=r.example.com", 1},
+    {"v=spf1 ip4:1.2.3.4 redirect=t2.example.com", V4, 1, NULL, 1},
+    /* ip4:/ip6: with /0: the two halves, qualifier kept, for either family */
+    {"v=spf1 ip4:1.1.1.1/0 -all", V4, 1, "v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all", 1},
+    {"v=spf1 ip4:1.1.1.1/0 -all", V6, 1, "v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all", 1},
+    {"v=spf1 -ip4:0.0.0.0/0", V4, 1, "v=spf1 -ip4:0.0.0.0/1 -ip4:128.0.0.0/1", 1},
+    {"v=spf1 ?ip6:::1.1.1.1/0", V4, 1, "v=spf1 ?ip6:::/1 ?ip6:8000::/1", 1},
+    {"v=spf1 ip6:2001:db8::/0 ~all", V6, 1, "v=spf1 ip6:::/1 ip6:8000::/1 ~all", 1},
+    /* a/0 and an IPv4 client: exists: (the same A query); an IPv6 client: drop /0 */
+    {"v=spf1 a/0 -all", V4, 1, "v=spf1 exists:%{d} -all", 1},
+    {"v=spf1 a/0 -all", V6, 1, "v=spf1 a -all", 1},
+    {"v=spf1 ~a:foo.example.com/0//64", V4, 1, "v=spf1 ~exists:foo.example.com", 1},
+    {"v=spf1 ~a:foo.example.com/0//64", V6, 1, "v=spf1 ~a:foo.example.com//64", 1},
+    {"v=spf1 a/0//0", V4, 1, "v=spf1 exists:%{d}", 1},
+    {"v=spf1 A:%{d}.x.example.com/0", V4, 1, "v=spf1 exists:%{d}.x.example.com", 1},
+    {"v=spf1 A:%{d}.x.example.com/0", V6, 1, "v=spf1 A:%{d}.x.example.com", 1},
+    /* ... but not when %{h} cannot be expanded (a: permerror, exists: temperror) */
+    {"v=spf1 a:%{h}.example.com/0", V4, 0, NULL, 0},
+    {"v=spf1 a:%{H}.example.com/0", V4, 0, NULL, 0},
+    {"v=spf1 a:%{h}.example.com/0", V4, 1, "v=spf1 exists:%{h}.example.com", 1},
+    {"v=spf1 a:%{h}.example.com/0", V6, 0, "v=spf1 a:%{h}.example.com", 1},
+    {"v=spf1 a:%%{h}.example.com/0", V4, 0, "v=spf1 exists:%%{h}.example.com", 1},
+    /* a//0: dropped for an IPv4 client; for an IPv6 one there is no exact rewrite */
+    {"v=spf1 a//0 -all", V4, 1, "v=spf1 a -all", 1},
+    {"v=spf1 a/24//0 -all", V4, 1, "v=spf1 a/24 -all", 1},
+    {"v=spf1 a//0 -all", V6, 1, NULL, 0},
+    {"v=spf1 a/0//0", V6, 1, NULL, 0},
+    /* mx: only the other family's /0 can go */
+    {"v=spf1 mx/0 -all", V4, 1, NULL, 0},
+    {"v=spf1 mx/0 -all", V6, 1, "v=spf1 mx -all", 1},
+    {"v=spf1 mx//0 -all", V4, 1, "v=spf1 mx -all", 1},
+    {"v=spf1 mx//0 -all", V6, 1, NULL, 0},
+    {"v=spf1 -mx:example.com/24//0", V4, 1, "v=spf1 -mx:example.com/24", 1},
+    {"v=spf1 mx:example.com/0//64", V6, 1, "v=spf1 mx:example.com//64", 1},
+    /* all together */
+    {"v=spf1 redirect=r.example.com foo=bar ip4:1.1.1.1/0 a/0 mx//0", V4, 1,
+     "v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 exists:%{d} mx redirect=r.example.com", 1},
+    /* invalid records are not rewritten (whether libspf2 takes them or not) */
+    {"v=spf1 a/0 moo", V4, 1, NULL, 0},
+    {"v=spf1 ip4:1.2.3.4 redirect:t2.example.com foo=bar", V4, 1, NULL, 1},
+    {"v=spf1 ip4:1.1.1.1/00", V4, 1, NULL, 0},
+};
+
+/* compiles - does libspf2 compile text? */
+static int compiles(SPF_server_t *srv, const char *text)
+{
+	SPF_request_t *req = SPF_request_new(srv);
+	SPF_response_t *resp = req ? SPF_response_new(req) : NULL;
+	SPF_record_t *rec = NULL;
+	int ok = resp && SPF_record_compile(srv, resp, &rec, text) == SPF_E_SUCCESS;
+	if (rec)
+		SPF_record_free(rec);
+	if (resp)
+		SPF_response_free(resp);
+	if (req)
+		SPF_request_free(req);
+	return ok;
+}
+
+/* run_normalize - the rewrite table */
+static void run_normalize(SPF_server_t *srv)
+{
+	for (size_t i = 0; i < sizeof(norms) / sizeof(norms[0]); i++) {
+		const struct norm_case *c = &norms[i];
+		const char *want = c->want ? c->want : c->rec;
+		const char *fam = c->family == V6 ? "IPv6" : "IPv4";
+		char *got = spfsyntax_normalize(c->rec, strlen(c->rec), c->family, c->helo);
+		is_str(got, want, "normalize '%s' (%s%s)", c->rec, fam, c->helo ? "" : ", no HELO");
+		if (got)
+			ok(compiles(srv, got) == c->compiles, "libspf2 %s '%s'",
+			   c->compiles ? "compiles" : "refuses", got);
+		free(got);
+	}
+}
+
+/* run_normalize_valid - every valid record: the rewrite is valid and stable, and libspf2
+ * compiles it if it compiled the record (the table above says which it now takes) */
+static void run_normalize_valid(SPF_server_t *srv)
+{
+	static const int fams[] = {V4, V6};
+	unsigned bad = 0, n = 0;
+	for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++)
+		for (size_t f = 0; f < 2; f++) {
+			const char *r = valid[i].rec;
+			char *a = spfsyntax_normalize(r, strlen(r), fams[f], 1);
+			char *b = a ? spfsyntax_normalize(a, strlen(a), fams[f], 1) : NULL;
+			int good = a && b && strcmp(a, b) == 0 &&
+				   spfsyntax_check(a, strlen(a), NULL, 0) == 0 &&
+				   (compiles(srv, a) || !compiles(srv, r));
+			if (!good) {
+				bad++;
+				diag("  '%s' (%s) -> '%s' -> '%s'", r,
+				     fams[f] == V6 ? "IPv6" : "IPv4", a ? a : "(null)",
+				     b ? b : "(null)");
+			}
+			free(a);
+			free(b);
+			n++;
+		}
+	ok(bad == 0, "%u rewrites of valid records: valid, stable, none lost to libspf2", n);
+}
+
+/* run_normalize_edges - NULL, the length bound, the worst growth */
+static void run_normalize_edges(void)
+{
+	ok(spfsyntax_normalize(NULL, 0, V4, 1) == NULL, "normalize NULL: NULL");
+	char *g = spfsyntax_normalize("v=spf1 -all", 6, V4, 1);
+	is_str(g, "v=spf1", "normalize reads only len bytes");
+	free(g);
+	/* " a/0" -> " exists:%{d}" is the largest growth: 3 times */
+	char rec[6 + 4 * 60 + 1], want[6 + 12 * 60 + 1];
+	memcpy(rec, "v=spf1", 6);
+	memcpy(want, "v=spf1", 6);
+	for (int i = 0; i < 60; i++) {
+		memcpy(rec + 6 + 4 * i, " a/0", 4);
+		memcpy(want + 6 + 12 * i, " exists:%{d}", 12);
+	}
+	rec[sizeof(rec) - 1] = want[sizeof(want) - 1] = '\0';
+	g = spfsyntax_normalize(rec, strlen(rec), V4, 1);
+	is_str(g, want, "sixty 'a/0' fit the growth bound");
+	free(g);
+}
+
 /* run_tables - the valid and invalid records */
 static void run_tables(void)
 {
@@ -342,5 +501,12 @@ int main(void)
 	run_tables();
 	run_bytes();
 	run_fuzz();
+	SPF_server_t *srv = SPF_server_new(SPF_DNS_ZONE, 0);
+	if (!ok(srv != NULL, "a libspf2 server to compile with"))
+		return done_testing();
+	run_normalize(srv);
+	run_normalize_valid(srv);
+	run_normalize_edges();
+	SPF_server_free(srv);
 	return done_testing();
 }
