@@ -27,6 +27,27 @@ struct findings {
 	size_t n, cap;
 };
 
+/* The vocabulary. "x.*" stands for any name under x. (the dnsbl: family is "dnsbl:ZONE") */
+static const char *const known[] = {
+    "envelope.*", "size.*",      "spf",        "spf.*",   "dkim",    "dkim.*",  "dmarc",
+    "dmarc.*",    "iprev",       "iprev.*",    "dnsbl:*", "rhsbl:*", "uribl:*", "header.*",
+    "mime.*",     "allowlisted", "denylisted", "rules.*", "dns.*",
+};
+
+/* fnd_known - in the vocabulary? */
+int fnd_known(const char *name)
+{
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		size_t n = strlen(known[i]);
+		if (known[i][n - 1] == '*') {
+			if (strncmp(name, known[i], n - 1) == 0 && name[n - 1] != '\0')
+				return 1;
+		} else if (strcmp(name, known[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* fnd_new - empty */
 struct findings *fnd_new(void)
 {

@@ -25,6 +25,9 @@ const char *fnd_get(const struct findings *f, const char *name);
 size_t fnd_count(const struct findings *f);
 /* fnd_at - the i-th fact */
 const struct finding *fnd_at(const struct findings *f, size_t i);
+/* fnd_known - is name a finding some check produces (so rules and policy may name it)?
+ * The vocabulary is a table in findings.c: a check that adds findings adds its names. */
+int fnd_known(const char *name);
 /* fnd_free - release */
 void fnd_free(struct findings *f);
 

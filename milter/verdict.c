@@ -15,6 +15,7 @@
 #include "verdict.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,36 @@ void vd_free(struct verdict *v)
 	for (size_t i = 0; i < v->nremove; i++)
 		free(v->remove[i].name);
 	free(v->remove);
+	free(v->decided_by);
+	free(v->subject_prefix);
 	vd_init(v);
+}
+
+/* vd_set_decided - which step decided */
+int vd_set_decided(struct verdict *v, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	char *d = strdup(text);
+	if (d == NULL)
+		return -1;
+	free(v->decided_by);
+	v->decided_by = d;
+	return 0;
+}
+
+/* vd_set_subject_prefix - the tag's Subject prefix */
+int vd_set_subject_prefix(struct verdict *v, const char *prefix)
+{
+	char *d = strdup(prefix);
+	if (d == NULL)
+		return -1;
+	free(v->subject_prefix);
+	v->subject_prefix = d;
+	return 0;
 }
 
 /* code_ok - "DXX" three digits with first digit d */

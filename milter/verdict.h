@@ -32,6 +32,9 @@ struct verdict {
 	size_t nadd;
 	struct vd_removal *remove; /* owned: headers to remove */
 	size_t nremove;
+	char *decided_by;     /* owned: the step that decided, for the log and `portcullis
+			       * check` ("policy.conf:9: score 12.5 >= reject at 10"), or NULL */
+	char *subject_prefix; /* owned: put before the Subject (tag), or NULL */
 };
 
 /* vd_init - an empty accept */
@@ -48,6 +51,10 @@ int vd_add_header(struct verdict *v, const char *name, const char *value) WUR;
 /* vd_remove_header - remove one instance of a header; removals are applied in the order
  * added, so add the highest index of a name first */
 int vd_remove_header(struct verdict *v, const char *name, size_t index) WUR;
+/* vd_set_decided - say which step decided (replaces an earlier one) */
+int vd_set_decided(struct verdict *v, const char *fmt, ...) WUR PRINTF_LIKE(2, 3);
+/* vd_set_subject_prefix - text to put before the Subject */
+int vd_set_subject_prefix(struct verdict *v, const char *prefix) WUR;
 /* vd_action_name - "accept", "tag", ... */
 const char *vd_action_name(enum vd_action a);
 
