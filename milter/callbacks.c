@@ -99,24 +99,37 @@ static sfsistat tempfail_nomem(SMFICTX *ctx, const char *stage)
 	return SMFIS_TEMPFAIL;
 }
 
-/* edit_headers - apply the verdict's header removals and additions */
+/* lead_space - with HDR_LEADSPC the MTA takes values as they are written after the colon:
+ * put the usual space in; *tmp is the caller's to free; NULL when out of memory */
+static char *lead_space(const struct conn *c, char *val, char **tmp)
+{
+	*tmp = NULL;
+	if (val == NULL || !(c->steps & SMFIP_HDR_LEADSPC) || *val == ' ' || *val == '\t')
+		return val;
+	size_t n = strlen(val);
+	if ((*tmp = malloc(n + 2)) == NULL)
+		return NULL;
+	(*tmp)[0] = ' ';
+	memcpy(*tmp + 1, val, n + 1);
+	return *tmp;
+}
+
+/* edit_headers - apply the verdict's header removals, changes and additions */
 static int edit_headers(SMFICTX *ctx, const struct conn *c, const struct verdict *v)
 {
-	for (size_t i = 0; i < v->nremove; i++) /* in order: highest index of a name first */
-		if (smfi_chgheader(ctx, v->remove[i].name, (int)v->remove[i].index, NULL) !=
-		    MI_SUCCESS)
+	for (size_t i = 0; i < v->nremove; i++) { /* in order: highest index of a name first */
+		char *tmp, *val = lead_space(c, v->remove[i].value, &tmp);
+		if (v->remove[i].value && val == NULL)
 			return -1;
-	int lead = (c->steps & SMFIP_HDR_LEADSPC) != 0;
+		int rc = smfi_chgheader(ctx, v->remove[i].name, (int)v->remove[i].index, val);
+		free(tmp);
+		if (rc != MI_SUCCESS)
+			return -1;
+	}
 	for (size_t i = 0; i < v->nadd; i++) {
-		char *val = v->add[i].value, *tmp = NULL;
-		if (lead) {
-			size_t n = strlen(val);
-			if ((tmp = malloc(n + 2)) == NULL)
-				return -1;
-			tmp[0] = ' ';
-			memcpy(tmp + 1, val, n + 1);
-			val = tmp;
-		}
+		char *tmp, *val = lead_space(c, v->add[i].value, &tmp);
+		if (val == NULL)
+			return -1;
 		int rc = smfi_addheader(ctx, v->add[i].name, val);
 		free(tmp);
 		if (rc != MI_SUCCESS)

@@ -17,13 +17,47 @@
 #include "message.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "generation.h"
 #include "spool.h"
 #include "task.h"
+
+/* msg_make_ref - a ULID (48 bits of milliseconds, 80 random bits, Crockford base32): sorts
+ * by time, unique enough to find one message in the logs */
+static void msg_make_ref(char out[MSG_REF_LEN + 1])
+{
+	static const char b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	unsigned char rnd[10];
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
+		/* no entropy yet (early boot): time and address still make it unique here */
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		uint64_t x = (uint64_t)t.tv_nsec ^ ((uint64_t)(uintptr_t)out << 16);
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			rnd[i] = (unsigned char)(x >> (8 * (i % 8)));
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	uint64_t ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+	for (int i = 9; i >= 0; i--) { /* 10 characters of time, 50 bits (top 2 are 0) */
+		out[i] = b32[ms & 31];
+		ms >>= 5;
+	}
+	/* 16 characters of randomness: 80 bits, 5 at a time */
+	for (int i = 0; i < 16; i++) {
+		unsigned bit = (unsigned)i * 5, byte = bit / 8, shift = bit % 8;
+		unsigned v =
+		    (unsigned)rnd[byte] << 8 | (byte + 1 < sizeof(rnd) ? rnd[byte + 1] : 0);
+		out[10 + i] = b32[(v >> (11 - shift)) & 31];
+	}
+	out[MSG_REF_LEN] = '\0';
+}
 
 /* msg_new - empty message bound to a generation */
 struct message *msg_new(struct generation *gen)
@@ -32,6 +66,7 @@ struct message *msg_new(struct generation *gen)
 	if (m == NULL)
 		return NULL;
 	m->gen = gen;
+	msg_make_ref(m->ref);
 	m->body = spool_new(gen->conf->tmpdir, gen->conf->body_memory_max);
 	m->mail_from = strdup("");
 	if (m->body == NULL || m->mail_from == NULL) {

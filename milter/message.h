@@ -26,6 +26,7 @@ struct header {
 #define MSG_RCPTS_CAPPED 0x4   /* more than MSG_RCPT_MAX recipients arrived */
 
 #define MSG_RCPT_MAX 10000
+#define MSG_REF_LEN 26 /* a ULID */
 #define MSG_ADDR_MAX 2048
 
 /* A header instance that claims to come from us (a forgery, or an earlier pass):
@@ -36,10 +37,11 @@ struct own_header {
 };
 
 struct message {
-	struct generation *gen; /* owned reference: the rules this message is judged by */
-	char *mail_from;        /* owned; "" for the null sender */
-	size_t size_param;      /* ESMTP SIZE= value, 0 if none */
-	char **rcpts;           /* owned array of owned strings */
+	struct generation *gen;    /* owned reference: the rules this message is judged by */
+	char ref[MSG_REF_LEN + 1]; /* reference id: in the log and in reject texts */
+	char *mail_from;           /* owned; "" for the null sender */
+	size_t size_param;         /* ESMTP SIZE= value, 0 if none */
+	char **rcpts;              /* owned array of owned strings */
 	size_t nrcpt, rcpt_cap;
 	struct header *hdrs; /* owned array */
 	size_t nhdr, hdr_cap;

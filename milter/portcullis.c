@@ -119,7 +119,11 @@ static void print_text(const struct check_opts *o, const struct session *s,
 	for (size_t i = 0; i < v->nreason; i++)
 		printf("reason: %s\n", v->reasons[i]);
 	for (size_t i = 0; i < v->nremove; i++)
-		printf("remove header: %s #%zu\n", v->remove[i].name, v->remove[i].index);
+		if (v->remove[i].value)
+			printf("change header: %s #%zu: %s\n", v->remove[i].name,
+			       v->remove[i].index, v->remove[i].value);
+		else
+			printf("remove header: %s #%zu\n", v->remove[i].name, v->remove[i].index);
 	for (size_t i = 0; i < v->nadd; i++)
 		printf("add header: %s: %s\n", v->add[i].name, v->add[i].value);
 }
@@ -153,7 +157,11 @@ static int print_json(const struct check_opts *o, const struct session *s,
 	for (size_t i = 0; i < v->nremove; i++)
 		rc |= buf_adds(&b, i ? ",{\"name\":" : "{\"name\":") |
 		      json_str(&b, v->remove[i].name) |
-		      buf_printf(&b, ",\"index\":%zu}", v->remove[i].index);
+		      buf_printf(&b, ",\"index\":%zu", v->remove[i].index) |
+		      (v->remove[i].value
+			   ? buf_adds(&b, ",\"value\":") | json_str(&b, v->remove[i].value)
+			   : 0) |
+		      buf_adds(&b, "}");
 	rc |= buf_adds(&b, "]},\"findings\":[");
 	for (size_t i = 0; s->findings && i < fnd_count(s->findings); i++) {
 		const struct finding *f = fnd_at(s->findings, i);

@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "addr.h"
 #include "authres.h"
 #include "dns.h"
 #include "findings.h"
@@ -187,6 +189,27 @@ static int spf_facts(const struct message *m, struct findings *f)
 	return 0;
 }
 
+/* header_facts - the From header(s): how many, and their addresses and domains (policy
+ * lists, rules and DMARC use them) */
+static int header_facts(const struct message *m, struct findings *f)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < m->nhdr; i++) {
+		if (strcasecmp(m->hdrs[i].name, "From") != 0)
+			continue;
+		count++;
+		struct addr a[ADDR_MAX];
+		size_t n = addr_parse_list(m->hdrs[i].value, a, ADDR_MAX);
+		for (size_t j = 0; j < n; j++)
+			if (fnd_add(f, "header.from.address", "%s%s%s", a[j].local,
+				    a[j].domain[0] ? "@" : "", a[j].domain) < 0 ||
+			    (a[j].domain[0] &&
+			     fnd_add(f, "header.from.domain", "%s", a[j].domain) < 0))
+				return -1;
+	}
+	return fnd_add(f, "header.from.count", "%zu", count);
+}
+
 /* size_facts - sizes and the caps that were hit */
 static int size_facts(const struct message *m, struct findings *f)
 {
@@ -252,14 +275,59 @@ static int add_received_spf(const struct session *s, const struct message *m, st
 	return rc;
 }
 
+/* prefix_subject - a tag's Subject prefix: the first Subject gets it in front (unless it
+ * already starts with it); a message without one gets a Subject */
+static int prefix_subject(const struct message *m, struct verdict *v)
+{
+	const char *old = msg_header_find(m, "Subject", 0);
+	if (old == NULL)
+		return vd_add_header(v, "Subject", v->subject_prefix);
+	while (*old == ' ' || *old == '\t')
+		old++;
+	size_t pl = strlen(v->subject_prefix);
+	while (pl && v->subject_prefix[pl - 1] == ' ')
+		pl--; /* "[SPAM] " also counts as present in "[SPAM]" */
+	if (strncmp(old, v->subject_prefix, pl) == 0)
+		return 0;
+	char *val = malloc(strlen(v->subject_prefix) + strlen(old) + 1);
+	if (val == NULL)
+		return -1;
+	memcpy(val, v->subject_prefix, strlen(v->subject_prefix));
+	memcpy(val + strlen(v->subject_prefix), old, strlen(old) + 1);
+	int rc = vd_change_header(v, "Subject", 1, val);
+	free(val);
+	return rc;
+}
+
+/* with_ref - append " (ref ID)" to a reject or tempfail text so the sender's postmaster
+ * can quote it and the log finds the message */
+static int with_ref(const struct message *m, struct verdict *v)
+{
+	if ((v->action != VD_REJECT && v->action != VD_TEMPFAIL) || v->rcode[0] == '\0')
+		return 0;
+	const char *t = v->text ? v->text : "";
+	size_t n = strlen(t) + MSG_REF_LEN + 8;
+	char *nt = malloc(n);
+	if (nt == NULL)
+		return -1;
+	snprintf(nt, n, "%s%s(ref %s)", t, *t ? " " : "", m->ref);
+	free(v->text);
+	v->text = nt;
+	return 0;
+}
+
 /* scan_finish - header edits that every verdict carries */
 int scan_finish(const struct session *s, const struct message *m, struct verdict *v, int failed)
 {
 	for (size_t i = m->nown; i > 0; i--) /* latest first: higher indexes before lower */
 		if (vd_remove_header(v, m->own[i - 1].name, m->own[i - 1].index) < 0)
 			return -1;
+	if (!failed && with_ref(m, v) < 0)
+		return -1;
 	if (v->action != VD_ACCEPT && v->action != VD_TAG)
 		return 0;
+	if (v->action == VD_TAG && v->subject_prefix && prefix_subject(m, v) < 0)
+		return -1;
 	if (!failed && (add_authres(m, v) < 0 || add_received_spf(s, m, v) < 0))
 		return -1;
 	char val[256];
@@ -281,8 +349,9 @@ int scan_message(const struct session *s, const struct message *m, struct findin
 	vd_init(v);
 	if (f == NULL)
 		return -1;
-	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 || spf_facts(m, f) < 0 ||
-	    pol_decide(m->gen->policy, f, v) < 0 || scan_finish(s, m, v, 0) < 0) {
+	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 || header_facts(m, f) < 0 ||
+	    spf_facts(m, f) < 0 || pol_decide(m->gen->policy, f, v) < 0 ||
+	    scan_finish(s, m, v, 0) < 0) {
 		fnd_free(f);
 		vd_free(v);
 		return -1;

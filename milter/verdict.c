@@ -51,8 +51,10 @@ void vd_free(struct verdict *v)
 		free(v->add[i].value);
 	}
 	free(v->add);
-	for (size_t i = 0; i < v->nremove; i++)
+	for (size_t i = 0; i < v->nremove; i++) {
 		free(v->remove[i].name);
+		free(v->remove[i].value);
+	}
 	free(v->remove);
 	free(v->decided_by);
 	free(v->subject_prefix);
@@ -180,16 +182,31 @@ int vd_add_header(struct verdict *v, const char *name, const char *value)
 	return 0;
 }
 
-/* vd_remove_header - append a header to remove */
-int vd_remove_header(struct verdict *v, const char *name, size_t index)
+/* edit - append an edit of one header instance (value NULL: removal) */
+static int edit(struct verdict *v, const char *name, size_t index, const char *value)
 {
-	char *n = strdup(name);
-	if (n == NULL || grow((void **)&v->remove, v->nremove, sizeof(*v->remove)) < 0) {
+	char *n = strdup(name), *val = value ? strdup(value) : NULL;
+	if (n == NULL || (value && val == NULL) ||
+	    grow((void **)&v->remove, v->nremove, sizeof(*v->remove)) < 0) {
 		free(n);
+		free(val);
 		return -1;
 	}
 	v->remove[v->nremove].name = n;
 	v->remove[v->nremove].index = index;
+	v->remove[v->nremove].value = val;
 	v->nremove++;
 	return 0;
+}
+
+/* vd_remove_header - append a header to remove */
+int vd_remove_header(struct verdict *v, const char *name, size_t index)
+{
+	return edit(v, name, index, NULL);
+}
+
+/* vd_change_header - append a header to change */
+int vd_change_header(struct verdict *v, const char *name, size_t index, const char *value)
+{
+	return edit(v, name, index, value);
 }

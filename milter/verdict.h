@@ -15,9 +15,11 @@ struct vd_header {
 	char *value; /* owned */
 };
 
+/* An edit of one existing header instance (smfi_chgheader): removal, or a new value. */
 struct vd_removal {
 	char *name;   /* owned */
 	size_t index; /* which instance (1-based among headers of that name) */
+	char *value;  /* owned: the new value, or NULL to remove the header */
 };
 
 struct verdict {
@@ -30,7 +32,7 @@ struct verdict {
 	size_t nreason;
 	struct vd_header *add; /* owned: headers to add */
 	size_t nadd;
-	struct vd_removal *remove; /* owned: headers to remove */
+	struct vd_removal *remove; /* owned: header instances to remove or change, in order */
 	size_t nremove;
 	char *decided_by;     /* owned: the step that decided, for the log and `portcullis
 			       * check` ("policy.conf:9: score 12.5 >= reject at 10"), or NULL */
@@ -51,6 +53,9 @@ int vd_add_header(struct verdict *v, const char *name, const char *value) WUR;
 /* vd_remove_header - remove one instance of a header; removals are applied in the order
  * added, so add the highest index of a name first */
 int vd_remove_header(struct verdict *v, const char *name, size_t index) WUR;
+/* vd_change_header - give one existing header instance a new value (applied in order with
+ * the removals) */
+int vd_change_header(struct verdict *v, const char *name, size_t index, const char *value) WUR;
 /* vd_set_decided - say which step decided (replaces an earlier one) */
 int vd_set_decided(struct verdict *v, const char *fmt, ...) WUR PRINTF_LIKE(2, 3);
 /* vd_set_subject_prefix - text to put before the Subject */

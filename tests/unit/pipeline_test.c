@@ -379,8 +379,14 @@ static void test_oversize(void)
 	is_str(finding(s, "size.body_bytes"), "3000", "over-size: every body byte counted");
 	is_int(s->verdict.nadd, 0, "over-size: no verdict header added to a rejected message");
 	ok(s->verdict.nremove == 1, "over-size: a forged verdict header is still removed");
-	is_str(s->verdict.text, "Message size exceeds fixed maximum message size",
-	       "over-size: reply text");
+	char want[200];
+	snprintf(want, sizeof(want), "Message size exceeds fixed maximum message size (ref %s)",
+		 s->msg ? s->msg->ref : "?");
+	is_str(s->verdict.text, want, "over-size: reply text ends with the message's reference");
+	ok(s->msg && strlen(s->msg->ref) == 26 &&
+	       strspn(s->msg->ref, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") == 26,
+	   "the reference is a ULID (26 Crockford base32 characters): %s",
+	   s->msg ? s->msg->ref : "?");
 	session_free(s);
 }
 
