@@ -39,9 +39,9 @@ struct rule_header {
 /* A named list of values for a target the core does not know itself (the MIME issue adds
  * "text", "url", "url-domain", "attachment:name", "attachment:type" this way). */
 struct rule_values {
-	const char *target;       /* borrowed: the target's name as written in rules */
-	const char *const *v;     /* borrowed array */
-	const size_t *len;        /* borrowed: lengths of v[i] (values may hold NULs) */
+	const char *target;   /* borrowed: the target's name as written in rules */
+	const char *const *v; /* borrowed array */
+	const size_t *len;    /* borrowed: lengths of v[i] (values may hold NULs) */
 	size_t n;
 };
 
@@ -80,13 +80,13 @@ struct rule_hit {
 /* A rule's in-file test: run the message through the pipeline, expect the rule to hit or
  * not. */
 struct rule_test {
-	const char *rule;      /* borrowed: the rule the test belongs to */
-	const char *file;      /* borrowed: the rule file */
-	unsigned line;         /* the test line */
-	int expect_hit;        /* 1: must hit; 0: must not */
-	const char *msg_path;  /* borrowed: message file (resolved against the rule file's
-				* directory), or NULL */
-	const char *msg_text;  /* borrowed: inline message text (escapes resolved), or NULL */
+	const char *rule;     /* borrowed: the rule the test belongs to */
+	const char *file;     /* borrowed: the rule file */
+	unsigned line;        /* the test line */
+	int expect_hit;       /* 1: must hit; 0: must not */
+	const char *msg_path; /* borrowed: message file (resolved against the rule file's
+			       * directory), or NULL */
+	const char *msg_text; /* borrowed: inline message text (escapes resolved), or NULL */
 	size_t msg_len;
 };
 
