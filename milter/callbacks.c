@@ -33,6 +33,7 @@
 #include "generation.h"
 #include "log.h"
 #include "message.h"
+#include "rules.h"
 #include "session.h"
 #include "verdict.h"
 
@@ -310,6 +311,32 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *p, size_t len)
 	return stage_reply(ctx, c, session_body(c->s, p, len), SMFIP_NR_BODY);
 }
 
+/* log_verdict - one greppable line per message: who, what, which rules, why */
+static void log_verdict(const struct session *s)
+{
+	const struct verdict *v = &s->verdict;
+	const struct message *m = s->msg;
+	char hits[1024] = "", would[512] = "";
+	size_t nh = 0, nw = 0;
+	for (size_t i = 0; i < s->nhits; i++) {
+		const struct rule_hit *h = &s->hits[i];
+		char *dst = h->monitor ? would : hits;
+		size_t cap = h->monitor ? sizeof(would) : sizeof(hits), *n = h->monitor ? &nw : &nh;
+		if (*n < cap) {
+			int w = snprintf(dst + *n, cap - *n, "%s%s", *n ? "," : "", h->name);
+			*n += w > 0 ? (size_t)w : 0;
+		}
+	}
+	log_info("%s: ref=%s client=%s[%s] from=<%s> rcpts=%zu size=%zu verdict=%s%s%s%s%s "
+		 "score=%.1f%s%s%s%s%s%s%s",
+		 m && m->queue_id ? m->queue_id : "NOQUEUE", m ? m->ref : "-", s->client_name,
+		 s->client_addr, m ? m->mail_from : "", m ? m->nrcpt : 0, m ? m->size : 0,
+		 vd_action_name(v->action), v->rcode[0] ? " reply=" : "", v->rcode,
+		 v->xcode[0] ? " " : "", v->xcode, v->score, nh ? " rules=" : "", hits,
+		 nw ? " would_hit=" : "", would, v->decided_by ? " decided=\"" : "",
+		 v->decided_by ? v->decided_by : "", v->decided_by ? "\"" : "");
+}
+
 /* cb_eom - judge and act */
 static sfsistat cb_eom(SMFICTX *ctx)
 {
@@ -320,13 +347,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	if (qid)
 		session_queue_id(c->s, qid);
 	enum sess_rc rc = session_eom(c->s);
-	const struct verdict *v = &c->s->verdict;
-	const struct message *m = c->s->msg;
-	log_info("%s: client=%s[%s] from=<%s> rcpts=%zu size=%zu verdict=%s%s%s%s%s",
-		 m && m->queue_id ? m->queue_id : "NOQUEUE", c->s->client_name, c->s->client_addr,
-		 m ? m->mail_from : "", m ? m->nrcpt : 0, m ? m->size : 0,
-		 vd_action_name(v->action), v->rcode[0] ? " reply=" : "", v->rcode,
-		 v->xcode[0] ? " " : "", v->xcode);
+	log_verdict(c->s);
 	(void)rc; /* a verdict either way; an error verdict still gets its header edits */
 	sfsistat st = answer(ctx, c, 1);
 	session_abort(c->s);

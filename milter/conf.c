@@ -80,6 +80,7 @@ static const struct key keys[] = {
     {"authserv_id", K_TOKEN, F(authserv_id), NULL},
     {"tmpdir", K_PATH, F(tmpdir), "/var/tmp"},
     {"body_memory_max", K_SIZE, F(body_memory_max), "1M"},
+    {"body_scan_max", K_SIZE, F(body_scan_max), "1M"},
     {"message_size_max", K_SIZE, F(message_size_max), "50M"},
     {"header_count_max", K_COUNT, F(header_count_max), "1000"},
     {"rules_dir", K_PATH, F(rules_dir), SYSCONFDIR "/portcullis/rules.d"},

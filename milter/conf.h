@@ -37,6 +37,7 @@ struct conf {
 	char *authserv_id;       /* RFC 8601 authserv-id */
 	char *tmpdir;            /* where body spool files go */
 	size_t body_memory_max;  /* body bytes kept in memory before spooling to a file */
+	size_t body_scan_max;    /* body bytes that "body" rules look at */
 	size_t message_size_max; /* larger messages get the "oversize" finding */
 	unsigned header_count_max;
 	char *rules_dir;

@@ -27,6 +27,7 @@
 
 #include "dns.h"
 #include "policy.h"
+#include "rules.h"
 #include "spf.h"
 
 static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -38,6 +39,7 @@ static void gen_free(struct generation *g)
 {
 	spf_free(g->spf);
 	dns_free(g->dns);
+	rule_free((struct rule_set *)g->rules);
 	conf_free((struct conf *)g->conf);
 	pol_free((struct policy *)g->policy);
 	free(g);
@@ -46,26 +48,41 @@ static void gen_free(struct generation *g)
 /* gen_load - build everything; any error means nothing is built */
 struct generation *gen_load(const char *conf_path, struct errlist *errs)
 {
+	return gen_load_rules(conf_path, NULL, errs);
+}
+
+/* gen_load_rules - gen_load, with the rules of another directory */
+struct generation *gen_load_rules(const char *conf_path, const char *rules_dir,
+				  struct errlist *errs)
+{
 	struct conf *c = conf_load(conf_path, errs);
 	if (c == NULL)
 		return NULL;
+	struct rule_set *rules = rule_load(rules_dir ? rules_dir : c->rules_dir, errs);
+	if (rules == NULL) {
+		conf_free(c);
+		return NULL;
+	}
 	struct pol_settings ps = {c->message_size_max, c->spf_reject_fail,
 				  c->on_dns_error_tempfail};
 	struct policy *p = pol_builtin(&ps);
 	if (p == NULL) {
 		errlist_add(errs, conf_path, 0, "out of memory building the policy");
+		rule_free(rules);
 		conf_free(c);
 		return NULL;
 	}
 	struct generation *g = calloc(1, sizeof(*g));
 	if (g == NULL) {
 		errlist_add(errs, conf_path, 0, "out of memory");
+		rule_free(rules);
 		conf_free(c);
 		pol_free(p);
 		return NULL;
 	}
 	g->conf = c;
 	g->policy = p;
+	g->rules = rules;
 	g->refs = 1;
 	struct dns_opts o = {(const char *const *)c->dns_forwarders.v, c->dns_forwarders.n,
 			     c->dns_timeout * 1000, c->dns_trust_anchor, NULL};

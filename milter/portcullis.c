@@ -4,17 +4,25 @@
  * SYNOPSIS
  *	portcullis check [-c config] [--client-ip IP] [--client-name NAME]
  *		[--helo NAME] [--mail-from ADDR] [--rcpt ADDR]... [--json] FILE|-
+ *	portcullis rules lint [-c config] [DIR]
+ *	portcullis rules test [-c config] [DIR]
  *
  * DESCRIPTION
  *	`check` feeds a stored message through the same session and scan
  *	pipeline the daemon uses and prints the findings and the verdict, as
  *	text or (--json) as one JSON object. Without -c the installed
  *	configuration is used when it exists, the built-in defaults otherwise.
+ *	It lists each rule that hit (why, score, file:line) and the policy step
+ *	that decided. `rules lint` loads the rules of DIR (default: rules_dir)
+ *	and prints every error as file:line:col; `rules test` runs each rule's
+ *	in-file tests through the same pipeline and ends with "N passed, N
+ *	failed".
  *
  * DIAGNOSTICS
  *	Exit status of check: 0 accept or tag, 1 quarantine, 2 reject,
  *	3 tempfail, 4 discard; 64 usage, 66 unreadable input, 70 internal
- *	error, 78 configuration error.
+ *	error, 78 configuration error. rules lint: 0 clean, 78 errors.
+ *	rules test: 0 all passed, 1 a test failed, 78 the rules do not load.
  */
 #include "config.h"
 
@@ -34,6 +42,7 @@
 #include "log.h"
 #include "message.h"
 #include "msgfile.h"
+#include "rules.h"
 #include "session.h"
 #include "verdict.h"
 
@@ -64,6 +73,9 @@ static void usage(FILE *fp)
 		"      --mail-from ADDR  envelope sender (default: null sender)\n"
 		"      --rcpt ADDR       envelope recipient (repeatable)\n"
 		"      --json            machine-readable output\n"
+		"       portcullis rules lint [-c config] [DIR]   check rule files (default:\n"
+		"                                             rules_dir), errors as file:line:col\n"
+		"       portcullis rules test [-c config] [DIR]   run the rules' own tests\n"
 		"       portcullis version\n",
 		CONF_DEFAULT_FILE);
 }
@@ -112,8 +124,20 @@ static void print_text(const struct check_opts *o, const struct session *s,
 			printf("  %-24s %s\n", f->name, f->value);
 		}
 	}
+	if (s->nhits || s->nlimits)
+		printf("rules:\n");
+	for (size_t i = 0; i < s->nhits; i++) {
+		const struct rule_hit *h = &s->hits[i];
+		printf("  %-28s %+6.1f%s%s  %s:%u  %s%s\n", h->name, h->score, h->action ? " " : "",
+		       rule_action_name(h->action), h->file, h->line,
+		       h->monitor ? "(monitor: would hit, no effect) " : "", h->why);
+	}
+	for (size_t i = 0; i < s->nlimits; i++)
+		printf("  %-28s regex match limit reached: treated as no match\n", s->limits[i]);
 	printf("verdict: %s\n", vd_action_name(v->action));
 	printf("score: %.1f\n", v->score);
+	if (v->decided_by)
+		printf("decided by: %s\n", v->decided_by);
 	if (v->rcode[0])
 		printf("reply: %s %s %s\n", v->rcode, v->xcode, v->text ? v->text : "");
 	for (size_t i = 0; i < v->nreason; i++)
@@ -145,6 +169,8 @@ static int print_json(const struct check_opts *o, const struct session *s,
 		      buf_adds(&b, ",\"status\":") | json_str(&b, v->xcode) |
 		      buf_adds(&b, ",\"text\":") | json_str(&b, v->text ? v->text : "") |
 		      buf_adds(&b, "}");
+	if (v->decided_by)
+		rc |= buf_adds(&b, ",\"decided_by\":") | json_str(&b, v->decided_by);
 	rc |= buf_adds(&b, ",\"reasons\":[");
 	for (size_t i = 0; i < v->nreason; i++)
 		rc |= buf_adds(&b, i ? "," : "") | json_str(&b, v->reasons[i]);
@@ -162,7 +188,20 @@ static int print_json(const struct check_opts *o, const struct session *s,
 			   ? buf_adds(&b, ",\"value\":") | json_str(&b, v->remove[i].value)
 			   : 0) |
 		      buf_adds(&b, "}");
-	rc |= buf_adds(&b, "]},\"findings\":[");
+	rc |= buf_adds(&b, "]},\"rules\":[");
+	for (size_t i = 0; i < s->nhits; i++) {
+		const struct rule_hit *h = &s->hits[i];
+		rc |= buf_adds(&b, i ? ",{\"name\":" : "{\"name\":") | json_str(&b, h->name) |
+		      buf_adds(&b, ",\"file\":") | json_str(&b, h->file) |
+		      buf_printf(&b, ",\"line\":%u,\"score\":%.2f,\"monitor\":%s", h->line,
+				 h->score, h->monitor ? "true" : "false") |
+		      buf_adds(&b, ",\"action\":") | json_str(&b, rule_action_name(h->action)) |
+		      buf_adds(&b, ",\"why\":") | json_str(&b, h->why) | buf_adds(&b, "}");
+	}
+	rc |= buf_adds(&b, "],\"rule_limits\":[");
+	for (size_t i = 0; i < s->nlimits; i++)
+		rc |= buf_adds(&b, i ? "," : "") | json_str(&b, s->limits[i]);
+	rc |= buf_adds(&b, "],\"findings\":[");
 	for (size_t i = 0; s->findings && i < fnd_count(s->findings); i++) {
 		const struct finding *f = fnd_at(s->findings, i);
 		rc |= buf_adds(&b, i ? ",{\"name\":" : "{\"name\":") | json_str(&b, f->name) |
@@ -289,6 +328,143 @@ static int cmd_check(int argc, char **argv)
 	return status;
 }
 
+/* rules_dir_of - DIR from the command line, else the configured rules_dir (copied) */
+static char *rules_dir_of(const char *conf_path, const char *dir)
+{
+	if (dir)
+		return strdup(dir);
+	struct errlist errs;
+	errlist_init(&errs);
+	struct conf *c = conf_load(conf_path, &errs);
+	for (size_t i = 0; i < errs.count; i++)
+		fprintf(stderr, "%s\n", errs.msgs[i]);
+	errlist_free(&errs);
+	char *d = c ? strdup(c->rules_dir) : NULL;
+	conf_free(c);
+	return d;
+}
+
+/* cmd_rules_lint - `portcullis rules lint [DIR]`: every error, file:line:col */
+static int cmd_rules_lint(const char *conf_path, const char *dir)
+{
+	char *d = rules_dir_of(conf_path, dir);
+	if (d == NULL)
+		return EX_CONFIG_;
+	struct errlist errs;
+	errlist_init(&errs);
+	struct rule_set *rs = rule_load(d, &errs);
+	for (size_t i = 0; i < errs.count; i++)
+		fprintf(stderr, "%s\n", errs.msgs[i]);
+	int status = EX_CONFIG_;
+	if (rs) {
+		size_t nt;
+		(void)rule_tests(rs, &nt);
+		printf("%s: %zu rules, %zu tests: OK\n", d, rule_count(rs), nt);
+		status = 0;
+	} else
+		fprintf(stderr, "%s: %zu error(s)%s\n", d, errs.count,
+			errs.nomem ? " (and some lost for lack of memory)" : "");
+	rule_free(rs);
+	errlist_free(&errs);
+	free(d);
+	return status;
+}
+
+/* rule_hit_in - did rule hit (or would it, monitor) in the last message of s? */
+static int rule_hit_in(const struct session *s, const char *rule)
+{
+	for (size_t i = 0; i < s->nhits; i++)
+		if (strcmp(s->hits[i].name, rule) == 0)
+			return 1;
+	return 0;
+}
+
+/* run_rule_test - one in-file test through the pipeline; 1 passed, 0 failed */
+static int run_rule_test(const struct rule_test *t)
+{
+	struct buf msg;
+	buf_init(&msg, INPUT_MAX);
+	struct check_opts o = {.file = t->msg_path ? t->msg_path : "(inline text)"};
+	int rc = t->msg_path ? read_input(t->msg_path, &msg)
+			     : (buf_add(&msg, t->msg_text, t->msg_len) == BUF_OK ? 0 : -1);
+	struct session *s = rc == 0 ? session_new() : NULL;
+	int passed = 0;
+	if (s == NULL)
+		printf("not ok - %s:%u: %s: cannot read the message %s\n", t->file, t->line,
+		       t->rule, o.file);
+	else if (run_session(&o, s, &msg) < 0)
+		printf("not ok - %s:%u: %s: the check failed\n", t->file, t->line, t->rule);
+	else if (rule_hit_in(s, t->rule) != t->expect_hit) {
+		printf("not ok - %s:%u: %s was expected %s, but %s\n", t->file, t->line, t->rule,
+		       t->expect_hit ? "to hit" : "not to hit",
+		       t->expect_hit ? "did not" : "it did");
+		for (size_t i = 0; i < s->nhits; i++)
+			printf("#   hit: %s  %s\n", s->hits[i].name, s->hits[i].why);
+	} else {
+		printf("ok - %s:%u: %s %s\n", t->file, t->line, t->rule,
+		       t->expect_hit ? "hits" : "does not hit");
+		passed = 1;
+	}
+	session_free(s);
+	buf_free(&msg);
+	return passed;
+}
+
+/* cmd_rules_test - `portcullis rules test [DIR]`: the rules' own tests */
+static int cmd_rules_test(const char *conf_path, const char *dir)
+{
+	struct errlist errs;
+	errlist_init(&errs);
+	struct generation *g = gen_load_rules(conf_path, dir, &errs);
+	for (size_t i = 0; i < errs.count; i++)
+		fprintf(stderr, "%s\n", errs.msgs[i]);
+	errlist_free(&errs);
+	if (g == NULL)
+		return EX_CONFIG_;
+	gen_publish(g);
+	if (log_open("portcullis", "stderr") < 0)
+		return EX_SOFTWARE_;
+	log_set_level(LOG_LVL_WARN);
+	size_t n, passed = 0;
+	const struct rule_test *t = rule_tests(g->rules, &n);
+	for (size_t i = 0; i < n; i++)
+		passed += (size_t)run_rule_test(&t[i]);
+	printf("%zu passed, %zu failed\n", passed, n - passed);
+	gen_shutdown();
+	return passed == n ? 0 : 1;
+}
+
+/* cmd_rules - `portcullis rules lint|test [-c config] [DIR]` */
+static int cmd_rules(int argc, char **argv)
+{
+	const char *conf = NULL;
+	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
+	if (argc < 2 || (strcmp(argv[1], "lint") != 0 && strcmp(argv[1], "test") != 0)) {
+		usage(stderr);
+		return EX_USAGE_;
+	}
+	int opt;
+	optind = 2;
+	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		if (opt == 'c')
+			conf = optarg;
+		else {
+			usage(opt == 'h' ? stdout : stderr);
+			return opt == 'h' ? 0 : EX_USAGE_;
+		}
+	}
+	if (argc - optind > 1) {
+		usage(stderr);
+		return EX_USAGE_;
+	}
+	const char *dir = optind < argc ? argv[optind] : NULL;
+	if (conf == NULL && access(CONF_DEFAULT_FILE, F_OK) == 0)
+		conf = CONF_DEFAULT_FILE;
+	return strcmp(argv[1], "lint") == 0 ? cmd_rules_lint(conf, dir) : cmd_rules_test(conf, dir);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -297,6 +473,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "rules") == 0)
+		return cmd_rules(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("portcullis %s\n", PACKAGE_VERSION);
 		return 0;

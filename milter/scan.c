@@ -24,11 +24,13 @@
 
 #include "addr.h"
 #include "authres.h"
+#include "buf.h"
 #include "dns.h"
 #include "findings.h"
 #include "generation.h"
 #include "message.h"
 #include "policy.h"
+#include "rules.h"
 #include "session.h"
 #include "spf.h"
 #include "spool.h"
@@ -341,21 +343,90 @@ int scan_finish(const struct session *s, const struct message *m, struct verdict
 	return vd_add_header(v, VERDICT_HEADER, val);
 }
 
+/* rule_body - the first body_scan_max bytes of the body into b */
+static int rule_body(const struct message *m, struct buf *b)
+{
+	size_t want = spool_size(m->body);
+	if (want > m->gen->conf->body_scan_max)
+		want = m->gen->conf->body_scan_max;
+	buf_init(b, 0);
+	char chunk[16384];
+	for (size_t off = 0; off < want;) {
+		size_t n = want - off < sizeof(chunk) ? want - off : sizeof(chunk);
+		ssize_t r = spool_read(m->body, off, chunk, n);
+		if (r <= 0)
+			break; /* a read error: the rules see what was read */
+		if (buf_add(b, chunk, (size_t)r) != BUF_OK)
+			return -1;
+		off += (size_t)r;
+	}
+	return 0;
+}
+
+/* run_rules - evaluate the generation's rules against the message; hits into out and,
+ * as findings, "rules.hit" and "rules.limit" */
+static int run_rules(const struct session *s, const struct message *m, struct scan_out *out)
+{
+	const struct rule_set *rs = m->gen->rules;
+	if (rs == NULL || rule_count(rs) == 0)
+		return 0;
+	struct rule_header *hdrs = calloc(m->nhdr ? m->nhdr : 1, sizeof(*hdrs));
+	struct buf body;
+	buf_init(&body, 0);
+	int rc = -1;
+	if (hdrs == NULL || rule_body(m, &body) < 0 || (out->run = rule_run_new(rs)) == NULL)
+		goto done;
+	for (size_t i = 0; i < m->nhdr; i++)
+		hdrs[i] = (struct rule_header){m->hdrs[i].name, m->hdrs[i].value};
+	struct rule_input in = {.hdrs = hdrs,
+				.nhdr = m->nhdr,
+				.client_addr = s->client_addr,
+				.client_name = s->client_name,
+				.helo = s->helo ? s->helo : "",
+				.mail_from = m->mail_from,
+				.rcpts = (const char *const *)m->rcpts,
+				.nrcpt = m->nrcpt,
+				.size = m->size,
+				.body = body.data ? body.data : "",
+				.body_len = body.len,
+				.findings = out->findings};
+	if (rule_eval(out->run, &in, &out->hits, &out->nhits, &out->limits, &out->nlimits) < 0)
+		goto done;
+	rc = 0;
+	for (size_t i = 0; rc == 0 && i < out->nhits; i++)
+		rc = fnd_add(out->findings, "rules.hit", "%s%s", out->hits[i].name,
+			     out->hits[i].monitor ? " (monitor)" : "");
+	for (size_t i = 0; rc == 0 && i < out->nlimits; i++)
+		rc = fnd_add(out->findings, "rules.limit", "%s", out->limits[i]);
+done:
+	free(hdrs);
+	buf_free(&body);
+	return rc;
+}
+
+/* scan_out_free - release */
+void scan_out_free(struct scan_out *o)
+{
+	fnd_free(o->findings);
+	rule_run_free(o->run);
+	memset(o, 0, sizeof(*o));
+}
+
 /* scan_message - the pipeline */
-int scan_message(const struct session *s, const struct message *m, struct findings **out,
+int scan_message(const struct session *s, const struct message *m, struct scan_out *out,
 		 struct verdict *v)
 {
-	struct findings *f = fnd_new();
+	memset(out, 0, sizeof(*out));
 	vd_init(v);
+	struct findings *f = out->findings = fnd_new();
 	if (f == NULL)
 		return -1;
 	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 || header_facts(m, f) < 0 ||
-	    spf_facts(m, f) < 0 || pol_decide(m->gen->policy, f, v) < 0 ||
-	    scan_finish(s, m, v, 0) < 0) {
-		fnd_free(f);
+	    spf_facts(m, f) < 0 || run_rules(s, m, out) < 0 ||
+	    pol_decide(m->gen->policy, f, v) < 0 || scan_finish(s, m, v, 0) < 0) {
+		scan_out_free(out);
 		vd_free(v);
 		return -1;
 	}
-	*out = f;
 	return 0;
 }

@@ -4,6 +4,8 @@
 #ifndef PORTCULLIS_SCAN_H
 #define PORTCULLIS_SCAN_H
 
+#include <stddef.h>
+
 #include "compat.h"
 
 struct session;
@@ -11,14 +13,29 @@ struct message;
 struct findings;
 struct verdict;
 struct generation;
+struct rule_run;
+struct rule_hit;
 
 #define VERDICT_HEADER "X-Portcullis-Verdict"
 #define AUTHRES_HEADER "Authentication-Results"
 #define RECEIVED_SPF_HEADER "Received-SPF"
 
-/* scan_message - collect findings, ask the policy, finish the verdict; -1 on failure */
-int scan_message(const struct session *s, const struct message *m, struct findings **out,
+/* What the scan of one message found, kept for the log and `portcullis check`. */
+struct scan_out {
+	struct findings *findings;   /* owned */
+	struct rule_run *run;        /* owned: the rules' evaluation, which owns the hits */
+	const struct rule_hit *hits; /* borrowed from run: the rules that hit (monitor too) */
+	size_t nhits;
+	const char *const *limits; /* borrowed from run: rules stopped by a regex limit */
+	size_t nlimits;
+};
+
+/* scan_message - collect findings, run the rules, ask the policy, finish the verdict;
+ * -1 on failure (out is then empty) */
+int scan_message(const struct session *s, const struct message *m, struct scan_out *out,
 		 struct verdict *v) WUR;
+/* scan_out_free - release and empty */
+void scan_out_free(struct scan_out *o);
 /* scan_helo - start the checks whose input is complete at HELO (SPF of the HELO name)
  * under g's settings; -1 on memory */
 int scan_helo(struct session *s, struct generation *g) WUR;

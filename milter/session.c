@@ -52,6 +52,19 @@ struct session *session_new(void)
 	return s;
 }
 
+/* forget_scan - drop the findings and hits of the last message */
+static void forget_scan(struct session *s)
+{
+	struct scan_out o = {.findings = s->findings, .run = s->rules};
+	scan_out_free(&o);
+	s->findings = NULL;
+	s->rules = NULL;
+	s->hits = NULL;
+	s->nhits = 0;
+	s->limits = NULL;
+	s->nlimits = 0;
+}
+
 /* session_free - release everything */
 void session_free(struct session *s)
 {
@@ -59,7 +72,7 @@ void session_free(struct session *s)
 		return;
 	msg_free(s->msg);
 	task_release(s->spf_helo_task);
-	fnd_free(s->findings);
+	forget_scan(s);
 	vd_free(&s->verdict);
 	free(s->client_addr);
 	free(s->client_name);
@@ -151,8 +164,7 @@ enum sess_rc session_mail(struct session *s, const char *from, const char *const
 	msg_free(s->msg);
 	s->msg = NULL;
 	s->error = NULL;
-	fnd_free(s->findings);
-	s->findings = NULL;
+	forget_scan(s);
 	vd_free(&s->verdict);
 	struct generation *g = gen_current();
 	if (g == NULL)
@@ -299,13 +311,19 @@ enum sess_rc session_eom(struct session *s)
 {
 	if (!need_msg(s, "end of message") || s->error)
 		return session_fail(s, s->error ? s->error : "end of message without MAIL FROM");
-	fnd_free(s->findings);
-	s->findings = NULL;
+	forget_scan(s);
 	vd_free(&s->verdict);
 	if (scan_envelope_wait(s, s->msg) < 0)
 		return session_fail(s, "out of memory during the SPF check");
-	if (scan_message(s, s->msg, &s->findings, &s->verdict) < 0)
+	struct scan_out o;
+	if (scan_message(s, s->msg, &o, &s->verdict) < 0)
 		return session_fail(s, "scan failed (out of memory)");
+	s->findings = o.findings;
+	s->rules = o.run;
+	s->hits = o.hits;
+	s->nhits = o.nhits;
+	s->limits = o.limits;
+	s->nlimits = o.nlimits;
 	return SESS_VERDICT;
 }
 

@@ -15,6 +15,8 @@
 struct message;
 struct findings;
 struct task;
+struct rule_run;
+struct rule_hit;
 
 enum sess_rc {
 	SESS_CONTINUE = 0, /* nothing to say at this stage */
@@ -23,12 +25,17 @@ enum sess_rc {
 };
 
 struct session {
-	char *client_addr;          /* owned: textual IP, or "unknown" */
-	char *client_name;          /* owned: the MTA's name for the client */
-	char *helo;                 /* owned, or NULL */
-	unsigned msg_count;         /* transactions begun on this connection */
-	struct message *msg;        /* owned: the current transaction, or NULL */
-	struct findings *findings;  /* owned: facts of the last finished message */
+	char *client_addr;           /* owned: textual IP, or "unknown" */
+	char *client_name;           /* owned: the MTA's name for the client */
+	char *helo;                  /* owned, or NULL */
+	unsigned msg_count;          /* transactions begun on this connection */
+	struct message *msg;         /* owned: the current transaction, or NULL */
+	struct findings *findings;   /* owned: facts of the last finished message */
+	struct rule_run *rules;      /* owned: its rule evaluation (holds hits, limits) */
+	const struct rule_hit *hits; /* borrowed from rules: the rules that hit */
+	size_t nhits;
+	const char *const *limits; /* borrowed from rules: rules stopped by a regex limit */
+	size_t nlimits;
 	struct verdict verdict;     /* the last answer given */
 	const char *error;          /* borrowed literal: why the current message failed */
 	struct task *spf_helo_task; /* owned: the SPF check of the HELO name, or NULL */

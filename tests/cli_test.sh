@@ -62,10 +62,17 @@ command -v python3 >/dev/null 2>&1 && have_python=1
 # configurations: spool in $tmp, never in /var/tmp; no SPF (tests/unit/spf_test, the
 # RFC 7208 suite and the e2e bed test it), and DNS only to a closed port on loopback
 # should anything ask (a test never asks the machine's resolver)
-nodns='spf no
-dns_forwarders 127.0.0.1@9'
+# should anything ask (a test never asks the machine's resolver); rules from the tree
+# (never whatever /etc/portcullis holds on this machine)
+mkdir -p "$tmp/norules"
+nodns="spf no
+dns_forwarders 127.0.0.1@9
+rules_dir $tmp/norules"
+stock="spf no
+dns_forwarders 127.0.0.1@9
+rules_dir $top/rules/stock"
 good=$tmp/good.conf
-printf 'tmpdir %s\nauthserv_id cli.test.example\nlog stderr\n%s\n' "$tmp" "$nodns" >"$good"
+printf 'tmpdir %s\nauthserv_id cli.test.example\nlog stderr\n%s\n' "$tmp" "$stock" >"$good"
 small=$tmp/small.conf
 printf 'tmpdir %s\nmessage_size_max 1K\nbody_memory_max 512\n%s\n' "$tmp" "$nodns" >"$small"
 msg=$data/messages/lf.eml
@@ -193,6 +200,66 @@ expect_rc "an unknown command: exit 64" 64
 run "$PORTCULLIS" version
 expect_rc "portcullis version: exit 0" 0
 check "portcullis version prints the version" grep -Eq '^portcullis [0-9]+\.[0-9]+' "$tmp/out"
+
+# ---- portcullis rules lint / test -------------------------------------------
+run "$PORTCULLIS" rules lint -c "$good" "$top/rules/stock"
+expect_rc "rules lint on the stock rules: exit 0" 0
+check "rules lint on the stock rules: counts rules and tests, says OK" \
+	grep -Eq ': [0-9]+ rules, [0-9]+ tests: OK$' "$tmp/out"
+run "$PORTCULLIS" rules lint -c "$good"
+expect_rc "rules lint without DIR lints the configured rules_dir: exit 0" 0
+check "rules lint without DIR names the configured rules_dir" has "$tmp/out" "$top/rules/stock:"
+mkdir -p "$tmp/badrules"
+printf 'rule A\n    match header:Subject /x/\n    score 1\nrule B\n    match nosuch /x/\n    score 1\nrule C\n    match header:Subject /(/\n    action bounce\n' \
+	>"$tmp/badrules/10-bad.rules"
+run "$PORTCULLIS" rules lint -c "$good" "$tmp/badrules"
+expect_rc "rules lint on a broken file: exit 78" 78
+check "rules lint: an unknown target is named as file:line:col" \
+	grep -Eq "^$tmp/badrules/10-bad.rules:5:[0-9]+: .*nosuch" "$tmp/err"
+check "rules lint: a bad regex is named as file:line:col" \
+	grep -Eq "^$tmp/badrules/10-bad.rules:8:[0-9]+: " "$tmp/err"
+check "rules lint: a bad action is named as file:line:col" \
+	grep -Eq "^$tmp/badrules/10-bad.rules:9:[0-9]+: .*bounce" "$tmp/err"
+check "rules lint: every error, then a count" grep -Eq ': [3-9] error\(s\)$' "$tmp/err"
+
+run "$PORTCULLIS" rules test -c "$good" "$top/rules/stock"
+expect_rc "rules test on the stock rules: exit 0" 0
+check "rules test: ends with 'N passed, 0 failed'" grep -Eq '^[1-9][0-9]* passed, 0 failed$' "$tmp/out"
+mkdir -p "$tmp/testrules"
+printf 'From: a@example.test\nSubject: cheap pills\n\nbody\n' >"$tmp/testrules/pills.eml"
+cat >"$tmp/testrules/10-t.rules" <<'EOF'
+rule PILLS
+    match header:Subject /pills/i
+    score 2
+    test hit "pills.eml"
+    test miss text "Subject: hello\n\nbody\n"
+    test miss "pills.eml"
+    test hit text "Subject: no match here\n\nbody\n"
+    test hit "missing.eml"
+EOF
+run "$PORTCULLIS" rules test -c "$good" "$tmp/testrules"
+expect_rc "rules test with failing tests: exit 1" 1
+check "rules test: a passing file test is ok" has "$tmp/out" "ok - $tmp/testrules/10-t.rules:4: PILLS hits"
+check "rules test: a passing inline test is ok" \
+	has "$tmp/out" "ok - $tmp/testrules/10-t.rules:5: PILLS does not hit"
+check "rules test: an unexpected hit names file:line" \
+	has "$tmp/out" "not ok - $tmp/testrules/10-t.rules:6: PILLS was expected not to hit, but it did"
+check "rules test: a missing hit names file:line" \
+	has "$tmp/out" "not ok - $tmp/testrules/10-t.rules:7: PILLS was expected to hit, but did not"
+check "rules test: a missing message file names file:line" \
+	has "$tmp/out" "not ok - $tmp/testrules/10-t.rules:8: PILLS: cannot read the message"
+check "rules test: ends with '2 passed, 3 failed'" grep -qx '2 passed, 3 failed' "$tmp/out"
+
+# ---- check explains rules -------------------------------------------------------
+printf 'From: a@example.test\nSubject: You have WON the lottery\n\nbody\n' >"$tmp/lottery.eml"
+run "$PORTCULLIS" check -c "$good" "$tmp/lottery.eml"
+check "check lists a rule that hit with its score, file:line and what matched" \
+	grep -Eq "^  LOTTERY_SUBJECT +\+[0-9.]+ +$top/rules/stock/20-headers.rules:[0-9]+ +header:Subject:decoded matched \"You have WON the lottery\"" "$tmp/out"
+run "$PORTCULLIS" check --json -c "$good" "$tmp/lottery.eml"
+if [ $have_python -eq 1 ]; then
+	check "check --json lists the rule hits with file and line" \
+		test "$(json_get '[r["file"].endswith("20-headers.rules") and r["line"] > 0 for r in d["rules"] if r["name"] == "LOTTERY_SUBJECT"][0]')" = True
+fi
 
 # ---- portcullisd -n / -V ---------------------------------------------------
 run "$PORTCULLISD" -n -c "$good"
