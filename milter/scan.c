@@ -350,8 +350,8 @@ int scan_message(const struct session *s, const struct message *m, struct findin
 	if (f == NULL)
 		return -1;
 	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 || header_facts(m, f) < 0 ||
-	    spf_facts(m, f) < 0 || pol_decide(m->gen->policy, f, v) < 0 ||
-	    scan_finish(s, m, v, 0) < 0) {
+	    spf_facts(m, f) < 0 || pol_lists(m->gen->policy, f) < 0 ||
+	    pol_decide(m->gen->policy, f, NULL, 0, v) < 0 || scan_finish(s, m, v, 0) < 0) {
 		fnd_free(f);
 		vd_free(v);
 		return -1;

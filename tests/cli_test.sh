@@ -199,8 +199,15 @@ run "$PORTCULLISD" -n -c "$good"
 expect_rc "portcullisd -n with a good configuration: exit 0" 0
 check "portcullisd -n with a good configuration: configuration OK" \
 	grep -qx "configuration OK" "$tmp/out"
+# good.conf names a policy file that does not exist: configured explicitly, that is an error
 run "$PORTCULLISD" -n -c "$data/config/good.conf"
-expect_rc "portcullisd -n with tests/data/config/good.conf (every key): exit 0" 0
+expect_rc "portcullisd -n with tests/data/config/good.conf (its policy_file missing): exit 78" 78
+check "portcullisd -n: a configured policy_file that is missing is named" \
+	has "$tmp/err" "/etc/portcullis-test/policy.conf: cannot open"
+sed "s|^policy_file .*|policy_file $top/policy/policy.conf|" "$data/config/good.conf" \
+	>"$tmp/every.conf"
+run "$PORTCULLISD" -n -c "$tmp/every.conf"
+expect_rc "portcullisd -n with tests/data/config/good.conf (every key, stock policy): exit 0" 0
 
 bad=$data/config/bad-many.conf
 run "$PORTCULLISD" -n -c "$bad"
