@@ -89,6 +89,7 @@ struct loader {
 	unsigned seen[O_COUNT]; /* line where set, 0: not yet */
 	struct pol_tok t[POL_TOKS];
 	size_t n;
+	unsigned last_line; /* lines in the file */
 };
 
 static const char *const th_names[TH_COUNT] = {"tag", "tempfail", "quarantine", "reject"};
@@ -197,9 +198,12 @@ static int tokenize(struct loader *l, char *s, unsigned col0)
 	}
 }
 
-/* parse_score - a finite number, the whole word */
+/* parse_score - a decimal number (sign, digits, a fraction), the whole word */
 static int parse_score(const char *s, double *out)
 {
+	size_t lead = (*s == '-' || *s == '+') ? 1 : 0;
+	if (!isdigit((unsigned char)s[lead]) || strspn(s + lead, "0123456789.") != strlen(s + lead))
+		return -1;
 	char *end;
 	errno = 0;
 	double d = strtod(s, &end);
@@ -420,20 +424,20 @@ static void on_free(struct pol_on *o)
 	free(o->reply.text);
 }
 
-/* name_ok - a label: letters, digits, '_', '.', '-', ':' */
+/* name_ok - a label: letters, digits, '_', '.', '-' */
 static int name_ok(const char *s)
 {
 	size_t n = strlen(s);
 	if (n == 0 || n > POL_NAME_MAX)
 		return 0;
 	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.-:", *s))
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
 			return 0;
 	return 1;
 }
 
 /* on_action - the words after "->": the action, its reply or score, "as NAME" */
-static int on_action(struct loader *l, struct pol_on *o)
+static int on_action(struct loader *l, struct pol_on *o, unsigned endcol)
 {
 	static const struct {
 		const char *word;
@@ -447,7 +451,7 @@ static int on_action(struct loader *l, struct pol_on *o)
 	while (l->n > 0 && k < ARRAY_LEN(acts) && (t[0].quoted || strcmp(t[0].s, acts[k].word)))
 		k++;
 	if (l->n == 0 || k == ARRAY_LEN(acts)) {
-		polx_error(&l->c, l->n ? t[0].col : 0,
+		polx_error(&l->c, l->n ? t[0].col : endcol,
 			   "expected an action after '->': score N, accept, tag, quarantine, "
 			   "discard, reject or tempfail");
 		return -1;
@@ -511,7 +515,9 @@ static void stmt_on(struct loader *l, char *line, char *on)
 	char *cond = on + 2;
 	char *arrow = unquoted(cond, "->");
 	if (arrow == NULL) {
-		polx_error(c, (unsigned)(on - line) + 1, "expected 'on CONDITION -> ACTION'");
+		if (tokenize(l, on, (unsigned)(on - line) + 1) == 0) /* an open quote hides it? */
+			polx_error(c, (unsigned)(on - line) + 1,
+				   "expected 'on CONDITION -> ACTION'");
 		return;
 	}
 	struct pol_on o = {0};
@@ -522,9 +528,10 @@ static void stmt_on(struct loader *l, char *line, char *on)
 	*arrow = '-';
 	o.src = collapse(on);
 	o.origin = polx_origin(c->p, c->line);
-	int rc = tokenize(l, arrow + 2, (unsigned)(arrow + 2 - line) + 1);
+	unsigned acol = (unsigned)(arrow + 2 - line) + 1;
+	int rc = tokenize(l, arrow + 2, acol);
 	if (rc == 0)
-		rc = on_action(l, &o);
+		rc = on_action(l, &o, acol);
 	if (rc == 0 && o.name == NULL) {
 		o.name = cond_text;
 		cond_text = NULL;
@@ -564,7 +571,12 @@ static void parse_line(struct loader *l, char *line)
 	}
 	if (tokenize(l, line, 1) < 0 || l->n == 0)
 		return;
-	const char *w = l->t[0].quoted ? "" : l->t[0].s;
+	if (l->t[0].quoted) {
+		polx_error(&l->c, l->t[0].col,
+			   "a line starts with a statement, not a quoted string");
+		return;
+	}
+	const char *w = l->t[0].s;
 	for (int th = 0; th < TH_COUNT; th++)
 		if (strcmp(w, th_names[th]) == 0) {
 			stmt_threshold(l, (enum pol_th)th);
@@ -595,7 +607,7 @@ static void parse_text(struct loader *l, char *text, size_t len)
 	while (p < end) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		char *stop = nl ? nl : end;
-		l->c.line++;
+		l->last_line = ++l->c.line;
 		if (stop - p > POL_LINE_MAX)
 			polx_error(&l->c, 0, "line longer than %d bytes", POL_LINE_MAX);
 		else {
@@ -675,23 +687,30 @@ static int settings_on(struct policy *p, struct errlist *errs)
 	return 0;
 }
 
-/* check_thresholds - two thresholds at one score would make the band ambiguous */
+/* check_thresholds - two thresholds at one score would make the band ambiguous; reported
+ * at the later line */
 static void check_thresholds(struct loader *l)
 {
 	const struct pol_threshold *th = l->c.p->th;
-	for (int i = 0; i < TH_COUNT; i++)
-		for (int j = i + 1; j < TH_COUNT; j++) {
-			if (!th[i].on || !th[j].on || th[i].at != th[j].at)
+	for (unsigned line = 1; line <= l->last_line; line++)
+		for (int i = 0; i < TH_COUNT; i++) {
+			if (!th[i].on || th[i].line != line)
 				continue;
-			int later = th[i].line > th[j].line ? i : j, other = later == i ? j : i;
-			char where[32] = "the default";
-			if (th[other].line)
-				snprintf(where, sizeof(where), "line %u", th[other].line);
-			l->c.line = th[later].line;
-			polx_error(&l->c, 0,
-				   "'%s at %g' is the score of '%s' (%s): each threshold needs its "
-				   "own score",
-				   th_names[later], th[later].at, th_names[other], where);
+			int j = 0;
+			while (j < TH_COUNT &&
+			       (j == i || !th[j].on || th[j].at != th[i].at || th[j].line > line))
+				j++;
+			if (j == TH_COUNT)
+				continue;
+			char where[32] = "by default";
+			if (th[j].line)
+				snprintf(where, sizeof(where), "at line %u", th[j].line);
+			l->c.line = line;
+			polx_error(
+			    &l->c, 0,
+			    "'%s at %g': '%s' is at %g too (%s); each threshold needs its own "
+			    "score",
+			    th_names[i], th[i].at, th_names[j], th[j].at, where);
 		}
 }
 

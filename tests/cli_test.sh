@@ -209,6 +209,32 @@ sed "s|^policy_file .*|policy_file $top/policy/policy.conf|" "$data/config/good.
 run "$PORTCULLISD" -n -c "$tmp/every.conf"
 expect_rc "portcullisd -n with tests/data/config/good.conf (every key, stock policy): exit 0" 0
 
+# a bad policy file: every error as file:line:col, and no configuration
+pbad=$data/policy/bad-on.conf
+printf 'policy_file %s\n%s\n' "$pbad" "$nodns" >"$tmp/pbad.conf"
+run "$PORTCULLISD" -n -c "$tmp/pbad.conf"
+expect_rc "portcullisd -n with a bad policy file: exit 78" 78
+sed "s|@FILE@|$pbad|g" "${pbad%.conf}.expected" >"$tmp/want"
+if cmp -s "$tmp/want" "$tmp/err"; then
+	pass "portcullisd -n lists every policy error as file:line:col: message"
+else
+	fail "portcullisd -n lists every policy error as file:line:col: message"
+	diff "$tmp/want" "$tmp/err" | sed 's/^/#   /'
+fi
+# the policy file decides: here it tags, and lists the client
+printf 'tag at 0\nallow client-ip 192.0.2.0/24\n' >"$tmp/tag.policy"
+printf 'tmpdir %s\npolicy_file %s\n%s\n' "$tmp" "$tmp/tag.policy" "$nodns" >"$tmp/tag.conf"
+run "$PORTCULLIS" check -c "$tmp/tag.conf" --client-ip 198.51.100.1 "$msg"
+expect_rc "check with a policy that tags: exit 0" 0
+check "check with a policy that tags: verdict: tag" has "$tmp/out" "verdict: tag"
+check "check with a policy that tags: X-Spam-Flag" has "$tmp/out" "add header: X-Spam-Flag: YES"
+check "check with a policy that tags: X-Portcullis-Score" \
+	has "$tmp/out" "add header: X-Portcullis-Score: 0.0"
+run "$PORTCULLIS" check -c "$tmp/tag.conf" --client-ip 192.0.2.1 "$msg"
+check "check with an allow-listed client: verdict: accept" has "$tmp/out" "verdict: accept"
+check "check with an allow-listed client: the allowlisted finding" \
+	grep -Eq "^  allowlisted +tag.policy:2: allow client-ip 192.0.2.0/24 \(192.0.2.1\)" "$tmp/out"
+
 bad=$data/config/bad-many.conf
 run "$PORTCULLISD" -n -c "$bad"
 expect_rc "portcullisd -n with a bad configuration: exit 78" 78
