@@ -235,6 +235,13 @@ check "check with an allow-listed client: verdict: accept" has "$tmp/out" "verdi
 check "check with an allow-listed client: the allowlisted finding" \
 	grep -Eq "^  allowlisted +tag.policy:2: allow client-ip 192.0.2.0/24 \(192.0.2.1\)" "$tmp/out"
 
+# the built-in policy refuses a message with two From addresses (header.from.count)
+printf 'From: a@one.example\nFrom: b@two.example\nSubject: two\n\nbody\n' >"$tmp/twofrom.eml"
+run "$PORTCULLIS" check -c "$good" "$tmp/twofrom.eml"
+expect_rc "check a message with two From headers: exit 2 (reject)" 2
+check "check a message with two From headers: 550 5.7.1, no internals in the text" \
+	grep -Eq "^reply: 550 5.7.1 Message has more than one From address \(ref [^)]+\)$" "$tmp/out"
+
 bad=$data/config/bad-many.conf
 run "$PORTCULLISD" -n -c "$bad"
 expect_rc "portcullisd -n with a bad configuration: exit 78" 78
