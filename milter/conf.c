@@ -512,6 +512,8 @@ static void parse_line(struct conf *c, const char *path, unsigned lineno, char *
 		return;
 	}
 	const char *why = set_value(c, k, s);
+	if (why == NULL && strcmp(name, "policy_file") == 0)
+		c->policy_file_set = 1;
 	if (why)
 		errlist_add(errs, path, lineno, "%s: %s, got '%s'", name, why, s);
 }

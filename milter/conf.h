@@ -42,6 +42,7 @@ struct conf {
 	unsigned header_count_max;
 	char *rules_dir;
 	char *policy_file;
+	int policy_file_set; /* policy_file was in the file (not the default) */
 	enum conf_on_error on_error;
 	unsigned shutdown_timeout;       /* seconds to let in-flight messages finish */
 	struct conf_list dns_forwarders; /* "host" or "host@port"; empty: the system resolver */

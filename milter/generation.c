@@ -20,10 +20,12 @@
 
 #include "generation.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "dns.h"
 #include "policy.h"
@@ -65,9 +67,12 @@ struct generation *gen_load_rules(const char *conf_path, const char *rules_dir,
 	}
 	struct pol_settings ps = {c->message_size_max, c->spf_reject_fail,
 				  c->on_dns_error_tempfail};
-	struct policy *p = pol_builtin(&ps);
+	/* the default policy_file may be absent (the built-in policy); a configured one not */
+	const char *pf = c->policy_file;
+	if (!c->policy_file_set && access(pf, F_OK) != 0 && errno == ENOENT)
+		pf = NULL;
+	struct policy *p = pol_load(pf, &ps, errs);
 	if (p == NULL) {
-		errlist_add(errs, conf_path, 0, "out of memory building the policy");
 		rule_free(rules);
 		conf_free(c);
 		return NULL;

@@ -1,5 +1,10 @@
 /*
- * policy.h - findings (and, later, rule hits) in, verdict out.
+ * policy.h - findings and rule hits in, verdict out.
+ *
+ * The policy file (policy_file; grammar in policy/README and portcullis.policy(5)) holds the
+ * score thresholds, the `on` actions over findings, the replies, the tag headers and the
+ * allow and deny lists. A loaded policy is immutable and shared by every thread through the
+ * generation.
  */
 #ifndef PORTCULLIS_POLICY_H
 #define PORTCULLIS_POLICY_H
@@ -14,30 +19,27 @@ struct policy;
 struct rule_hit;
 struct errlist;
 
+/* The portcullis.conf settings the policy acts on: they behave as built-in `on` actions. */
 struct pol_settings {
 	size_t message_size_max; /* larger: reject 552 5.3.4 */
 	int spf_reject_fail;     /* SPF fail: reject 550 5.7.23 */
 	int dns_error_tempfail;  /* SPF temperror: tempfail 451 4.7.24 */
 };
 
-/* pol_builtin - the built-in policy (until the policy language): size, SPF */
-struct policy *pol_builtin(const struct pol_settings *ps) WUR;
-/* PLANNED (rules and policy issue) - the interface the policy language will provide:
- * pol_load - read policy_file (NULL: the stock defaults, which policy/policy.conf documents);
- *   NULL with every error as "file:line:col: message" in errs
- * struct policy *pol_load(const char *path, const struct pol_settings *ps,
- *                         struct errlist *errs) WUR;
- * pol_lists - match the allow and deny lists against the findings and add "allowlisted" /
- *   "denylisted" findings (value: what matched and file:line), before rules run
- * int pol_lists(const struct policy *p, struct findings *f) WUR;
- * pol_decide - findings and rule hits to a verdict (action, reply, score, reasons,
- *   decided_by, headers and Subject prefix of a tag)
- * int pol_decide(const struct policy *p, const struct findings *f,
- *                const struct rule_hit *hits, size_t nhits, struct verdict *v) WUR; */
+/* pol_load - read a policy file (NULL: the built-in defaults, which policy/policy.conf
+ * spells out); NULL with every error as "file:line:col: message" in errs */
+struct policy *pol_load(const char *path, const struct pol_settings *ps, struct errlist *errs) WUR;
 /* pol_free - release */
 void pol_free(struct policy *p);
-/* pol_decide - set v from the findings; -1 on memory failure */
-int pol_decide(const struct policy *p, const struct findings *f, struct verdict *v) WUR;
+/* pol_lists - match the allow and deny lists against the findings and add an "allowlisted"
+ * and/or "denylisted" finding (value: "FILE:LINE: allow KIND VALUE (what matched)"); run it
+ * before the rules so that they can name them. -1 on memory failure. */
+int pol_lists(const struct policy *p, struct findings *f) WUR;
+/* pol_decide - findings and rule hits to a verdict: action, reply, score, reasons,
+ * decided_by, tag headers and Subject prefix. v is initialised here (the caller frees it
+ * with vd_free). -1 on memory failure. */
+int pol_decide(const struct policy *p, const struct findings *f, const struct rule_hit *hits,
+	       size_t nhits, struct verdict *v) WUR;
 /* pol_size_verdict - the verdict for a declared or counted size: 1 when it decided */
 int pol_size_verdict(const struct policy *p, size_t size, struct verdict *v) WUR;
 

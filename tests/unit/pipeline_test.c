@@ -43,7 +43,7 @@
 #define BODY_MEM 512    /* body_memory_max */
 /* DNS only to tests/unit/nxdns.c on loopback (every name NXDOMAIN, at once): a test
  * never asks the machine's resolver */
-static char NODNS[64];
+static char NODNS[4096];
 #define HDR_LIMIT 10 /* header_count_max */
 #define AUTHSERV "mx.test.example"
 
@@ -1049,7 +1049,11 @@ static void test_json_str(void)
 int main(void)
 {
 	const char *t = getenv("TMPDIR");
-	snprintf(NODNS, sizeof(NODNS), "dns_forwarders 127.0.0.1@%d\n", nxdns_start(NULL, 0));
+	/* and the rules and policy of the tree, never what this machine has installed */
+	snprintf(NODNS, sizeof(NODNS),
+		 "dns_forwarders 127.0.0.1@%d\nrules_dir %s/tests/data/rules/none\n"
+		 "policy_file %s/policy/policy.conf\n",
+		 nxdns_start(NULL, 0), tap_srcdir(), tap_srcdir());
 	snprintf(tmpdir, sizeof(tmpdir), "%s/pipeline_test.XXXXXX", t && *t ? t : "/tmp");
 	if (mkdtemp(tmpdir) == NULL) {
 		printf("Bail out! mkdtemp %s: %s\n", tmpdir, strerror(errno));
