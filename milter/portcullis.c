@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	portcullis check [-c config] [--client-ip IP] [--client-name NAME]
  *		[--helo NAME] [--mail-from ADDR] [--rcpt ADDR]... [--json] FILE|-
- *	portcullis rules lint [-c config] [DIR]
+ *	portcullis rules lint [-c config] [DIR|FILE]
  *	portcullis rules test [-c config] [DIR]
  *
  * DESCRIPTION
@@ -13,7 +13,8 @@
  *	text or (--json) as one JSON object. Without -c the installed
  *	configuration is used when it exists, the built-in defaults otherwise.
  *	It lists each rule that hit (why, score, file:line) and the policy step
- *	that decided. `rules lint` loads the rules of DIR (default: rules_dir)
+ *	that decided. `rules lint` loads the rules of DIR or one FILE (default:
+ *	rules_dir)
  *	and prints every error as file:line:col; `rules test` runs each rule's
  *	in-file tests through the same pipeline and ends with "N passed, N
  *	failed".
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -73,7 +75,7 @@ static void usage(FILE *fp)
 		"      --mail-from ADDR  envelope sender (default: null sender)\n"
 		"      --rcpt ADDR       envelope recipient (repeatable)\n"
 		"      --json            machine-readable output\n"
-		"       portcullis rules lint [-c config] [DIR]   check rule files (default:\n"
+		"       portcullis rules lint [-c config] [DIR|FILE]  check rule files (default:\n"
 		"                                             rules_dir), errors as file:line:col\n"
 		"       portcullis rules test [-c config] [DIR]   run the rules' own tests\n"
 		"       portcullis version\n",
@@ -352,7 +354,9 @@ static int cmd_rules_lint(const char *conf_path, const char *dir)
 		return EX_CONFIG_;
 	struct errlist errs;
 	errlist_init(&errs);
-	struct rule_set *rs = rule_load(d, &errs);
+	struct stat st;
+	int one_file = stat(d, &st) == 0 && S_ISREG(st.st_mode);
+	struct rule_set *rs = one_file ? rule_load_file(d, &errs) : rule_load(d, &errs);
 	for (size_t i = 0; i < errs.count; i++)
 		fprintf(stderr, "%s\n", errs.msgs[i]);
 	int status = EX_CONFIG_;

@@ -18,7 +18,7 @@
  *	`when` expression, then any true unless line vetoes it.
  *
  *	Each value is cut to its target's cap before matching: header values
- *	RULE_HEADER_CAP, the body and "text" RULE_BODY_CAP, the rest
+ *	RULE_HEADER_CAP, the raw body and the decoded "body" RULE_BODY_CAP, the rest
  *	RULE_VALUE_CAP. A pattern that runs into a PCRE2 limit does not
  *	match; its rule is false and is listed in the run's limits.
  *

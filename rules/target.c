@@ -36,10 +36,10 @@ static const struct rule_target targets[] = {
     {"mail-from", TK_MAIL_FROM, TA_NONE, TM_REGEX, RULE_VALUE_CAP},
     {"rcpt", TK_RCPT, TA_NONE, TM_REGEX, RULE_VALUE_CAP},
     {"size", TK_SIZE, TA_NONE, TM_SIZE, 0},
-    {"body", TK_BODY, TA_NONE, TM_REGEX, RULE_BODY_CAP},
+    {"rawbody", TK_BODY, TA_NONE, TM_REGEX, RULE_BODY_CAP},
     {"finding", TK_FINDING, TA_FINDING, TM_REGEX, RULE_VALUE_CAP},
     /* from the MIME code, through rule_input.extra */
-    {"text", TK_EXTRA, TA_NONE, TM_REGEX, RULE_BODY_CAP},
+    {"body", TK_EXTRA, TA_NONE, TM_REGEX, RULE_BODY_CAP}, /* decoded text of the parts */
     {"url", TK_EXTRA, TA_NONE, TM_REGEX, RULE_VALUE_CAP},
     {"url-domain", TK_EXTRA, TA_NONE, TM_REGEX, RULE_VALUE_CAP},
     {"attachment:name", TK_EXTRA, TA_NONE, TM_REGEX, RULE_VALUE_CAP},

@@ -190,24 +190,24 @@ static void test_compile(void)
 	    {"rule A\n match size > 5M\n score 1\n", NULL},
 	    {"rule A\n match size >=512k\n score 1\n", NULL},
 	    {"rule A\n match size < 1G\n score 1\n", NULL},
-	    {"rule A\n match body /x/\n score -2.5\n", NULL},
+	    {"rule A\n match rawbody /x/\n score -2.5\n", NULL},
 	    {"rule A\n match finding:spf /fail/\n score 1\n", NULL},
 	    {"rule A\n match finding:dnsbl:zen.example.org /^127\\./\n score 1\n", NULL},
-	    {"rule A\n match text /x/\n match url /x/\n match url-domain /x/\n"
+	    {"rule A\n match body /x/\n match url /x/\n match url-domain /x/\n"
 	     " match attachment:name /x/\n match attachment:type /x/\n score 1\n",
 	     NULL},
-	    {"rule A\n match body /a\\/b/\n score 1\n", NULL},
-	    {"rule A\n match body /x/ # comment\n score 1 # comment\n", NULL},
-	    {"rule A\r\n match body /x/\r\n score 1\r\n", NULL},
-	    {"rule A\n match body /x/\n action accept\n", NULL},
-	    {"rule A\n match body /x/\n action discard\n", NULL},
-	    {"rule A\n match body /x/\n action tag\n", NULL},
-	    {"rule A\n match body /x/\n score 0\n mode monitor\n", NULL},
-	    {"rule A\n match body /x/\n score 0\nrule B\n when A and not (spf = pass or dkim)\n"
+	    {"rule A\n match rawbody /a\\/b/\n score 1\n", NULL},
+	    {"rule A\n match rawbody /x/ # comment\n score 1 # comment\n", NULL},
+	    {"rule A\r\n match rawbody /x/\r\n score 1\r\n", NULL},
+	    {"rule A\n match rawbody /x/\n action accept\n", NULL},
+	    {"rule A\n match rawbody /x/\n action discard\n", NULL},
+	    {"rule A\n match rawbody /x/\n action tag\n", NULL},
+	    {"rule A\n match rawbody /x/\n score 0\n mode monitor\n", NULL},
+	    {"rule A\n match rawbody /x/\n score 0\nrule B\n when A and not (spf = pass or dkim)\n"
 	     " score 1\n",
 	     NULL},
-	    {"rule B\n when A\n score 1\nrule A\n match body /x/\n score 0\n", NULL},
-	    {"rule A\n match body /x/\n score 1\n test hit \"/abs/x.eml\"\n"
+	    {"rule B\n when A\n score 1\nrule A\n match rawbody /x/\n score 0\n", NULL},
+	    {"rule A\n match rawbody /x/\n score 1\n test hit \"/abs/x.eml\"\n"
 	     " test miss text \"a\\tb\"\n",
 	     NULL},
 	    {"", NULL},
@@ -220,14 +220,14 @@ static void test_compile(void)
 	     "2:15: expected a size such as 512K, 5M or 1G after the comparison"},
 	    {"rule A\n match helo 1.2.3.4\n score 1\n",
 	     "2:13: expected a /pattern/ after helo, found '1.2.3.4'"},
-	    {"rule A\n match body /x/\n score 1\n test hit \"a.eml\" extra\n",
+	    {"rule A\n match rawbody /x/\n score 1\n test hit \"a.eml\" extra\n",
 	     "4:19: expected the end of the line after the test message, found 'extra'"},
-	    {"rule A\n match body /(?<n>x)(?<n>y)/\n score 1\n",
-	     "2:26: bad pattern: two named subpatterns have the same name (PCRE2_DUPNAMES not "
+	    {"rule A\n match rawbody /(?<n>x)(?<n>y)/\n score 1\n",
+	     "2:29: bad pattern: two named subpatterns have the same name (PCRE2_DUPNAMES not "
 	     "set) (at offset 12)"},
-	    {"rule A\n match body /x/u\n score 1\n match body /\\xff/u\n", NULL},
-	    {"rule A\n match body /x/\n action reject \"550 5.7.1\"\n", NULL},
-	    {"rule A\n match body /x/\n action reject \"550 5.7.1 caf\xc3\xa9\"\n",
+	    {"rule A\n match rawbody /x/u\n score 1\n match rawbody /\\xff/u\n", NULL},
+	    {"rule A\n match rawbody /x/\n action reject \"550 5.7.1\"\n", NULL},
+	    {"rule A\n match rawbody /x/\n action reject \"550 5.7.1 caf\xc3\xa9\"\n",
 	     "3:16: a reply text is printable ASCII on one line"},
 	    {"include \"t.rules\"\n",
 	     "1:1: include cycle: \"@DIR@/t.rules\" is already being read"},
@@ -344,12 +344,12 @@ static void test_eval(const struct findings *f)
 	    {"match size >= 6M", "size is 6291456 bytes"},
 	    {"match size < 6M", NULL},
 	    {"match size = 6291456", "size is 6291456 bytes"},
-	    {"match body /win\\x00ner/", "body matched \"win\\x00ner\""},
-	    {"match body /^line three$/m", NULL}, /* lines end in CRLF */
-	    {"match body /^line three\\r$/m", "body matched \"line three\\x0d\""},
-	    {"match body /^line three$/", NULL},
-	    {"match body /Hello.win/", NULL},
-	    {"match body /Hello.\\nwin/s", "body matched \"Hello\\x0d\\x0awin\""},
+	    {"match rawbody /win\\x00ner/", "rawbody matched \"win\\x00ner\""},
+	    {"match rawbody /^line three$/m", NULL}, /* lines end in CRLF */
+	    {"match rawbody /^line three\\r$/m", "rawbody matched \"line three\\x0d\""},
+	    {"match rawbody /^line three$/", NULL},
+	    {"match rawbody /Hello.win/", NULL},
+	    {"match rawbody /Hello.\\nwin/s", "rawbody matched \"Hello\\x0d\\x0awin\""},
 	    {"match finding:spf /^fail$/", "finding:spf matched \"fail\""},
 	    {"match finding:dkim /^none$/", "finding:dkim matched \"none\""},
 	    {"match finding:dmarc /./", NULL},
@@ -370,7 +370,7 @@ static void test_eval(const struct findings *f)
 	    {"when dmarc", NULL},
 	    {"match header:Subject /(x|won)( the)?/", "header:Subject matched \"won the\""},
 	    {"match header:Subject /(?<=won )the\\K\\sbig/", "header:Subject matched \"\\x09big\""},
-	    {"match body /H(.)llo/", "body matched \"Hello\""},
+	    {"match rawbody /H(.)llo/", "rawbody matched \"Hello\""},
 	};
 	struct rule_values extra = {"attachment:name", att_names, att_lens, 2};
 	struct rule_input in = base_input(f, &extra);
@@ -404,7 +404,7 @@ static void test_empty_input(void)
 	errlist_init(&errs);
 	char path[2048];
 	struct rule_set *rs = load_text("rule R\n match header:Subject /^$/\n match headers /x/\n"
-					" match body /^/\n score 1\n"
+					" match rawbody /^/\n score 1\n"
 					"rule S\n match rcpt /^/\n match helo /^/\n match "
 					"client-name /^/\n match mail-from /^/\n score 1\n"
 					"rule T\n match finding:spf /^/\n score 1\n"
@@ -579,8 +579,8 @@ static void test_big_input(void)
 	errlist_init(&errs);
 	char path[2048];
 	struct rule_set *rs =
-	    load_text("rule BODY_TAIL\n match body /TAIL/\n score 1\n"
-		      "rule BODY_HEAD\n match body /^HEAD/\n score 1\n"
+	    load_text("rule BODY_TAIL\n match rawbody /TAIL/\n score 1\n"
+		      "rule BODY_HEAD\n match rawbody /^HEAD/\n score 1\n"
 		      "rule HDR_TAIL\n match header:X-Big /TAIL/\n score 1\n"
 		      "rule HDR_HEAD\n match header:X-Big:decoded /^HEAD/\n score 1\n"
 		      "rule WHY_CUT\n match header:X-Big /^HEADx+/\n score 1\n",
@@ -678,8 +678,8 @@ static void test_all_or_nothing(void)
 	snprintf(sub, sizeof(sub), "%s/dir", tmpdir);
 	if (mkdir(sub, 0700) != 0 && errno != EEXIST)
 		diag("mkdir %s: %s", sub, strerror(errno));
-	put_file(path, sizeof(path), "dir/a.rules", "rule A\n match body /x/\n score 1\n", 32);
-	put_file(path, sizeof(path), "dir/b.rules", "rule B\n match body /x(/\n score 1\n", 33);
+	put_file(path, sizeof(path), "dir/a.rules", "rule A\n match rawbody /x/\n score 1\n", 35);
+	put_file(path, sizeof(path), "dir/b.rules", "rule B\n match rawbody /x(/\n score 1\n", 36);
 	struct errlist errs;
 	errlist_init(&errs);
 	struct rule_set *rs = rule_load(sub, &errs);
@@ -687,7 +687,7 @@ static void test_all_or_nothing(void)
 		show(&errs);
 	rule_free(rs);
 	errlist_free(&errs);
-	put_file(path, sizeof(path), "dir/b.rules", "rule A\n match body /y/\n score 1\n", 32);
+	put_file(path, sizeof(path), "dir/b.rules", "rule A\n match rawbody /y/\n score 1\n", 35);
 	rs = rule_load(sub, &errs);
 	char want[4096];
 	snprintf(want, sizeof(want), "%s/b.rules:1:6: rule 'A' is already defined at %s/a.rules:1",
@@ -718,7 +718,7 @@ static void test_known_target(void)
 		int known;
 	} t[] = {{"header:Subject", 1}, {"header:Subject:decoded", 1},
 		 {"header:", 0},        {"header", 0},
-		 {"headers", 1},        {"body", 1},
+		 {"headers", 1},        {"rawbody", 1}, {"body", 1}, {"text", 0},
 		 {"client-ip", 1},      {"rcpt", 1},
 		 {"size", 1},           {"finding:spf", 1},
 		 {"finding:nosuch", 0}, {"attachment:name", 1},
