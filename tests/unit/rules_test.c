@@ -718,7 +718,8 @@ static void test_known_target(void)
 		int known;
 	} t[] = {{"header:Subject", 1}, {"header:Subject:decoded", 1},
 		 {"header:", 0},        {"header", 0},
-		 {"headers", 1},        {"rawbody", 1}, {"body", 1}, {"text", 0},
+		 {"headers", 1},        {"rawbody", 1},
+		 {"body", 1},           {"text", 0},
 		 {"client-ip", 1},      {"rcpt", 1},
 		 {"size", 1},           {"finding:spf", 1},
 		 {"finding:nosuch", 0}, {"attachment:name", 1},
