@@ -32,7 +32,7 @@ struct header {
 /* A header instance that claims to come from us (a forgery, or an earlier pass):
  * removed before ours are added. */
 struct own_header {
-	const char *name; /* borrowed: a string literal */
+	const char *name; /* borrowed: a string literal, or a name in the message's policy */
 	size_t index;     /* 1-based among the headers of that name, as the MTA counts */
 };
 
@@ -52,6 +52,7 @@ struct message {
 	struct own_header *own; /* owned array: instances to remove, in arrival order */
 	size_t nown, own_cap;
 	size_t seen_verdict, seen_authres, seen_rspf; /* instances of each name so far */
+	size_t seen_tag[2];    /* of the policy's tag headers (flag, score) */
 	int authres_strip_all; /* remove every incoming A-R, not only those claiming our id */
 	struct timespec dns_deadline;    /* end of this message's DNS budget */
 	struct task *spf_task;           /* owned: the MAIL FROM check, or NULL */

@@ -245,6 +245,11 @@ static int track_own(struct message *m, const char *name, const char *value)
 			return msg_add_own(m, AUTHRES_HEADER, m->seen_authres);
 		return 0;
 	}
+	for (size_t i = 0; i < 2; i++) { /* X-Spam-Flag, X-Portcullis-Score: only ours count */
+		const char *tag = pol_tag_header(m->gen->policy, i);
+		if (tag && strcasecmp(name, tag) == 0)
+			return msg_add_own(m, tag, ++m->seen_tag[i]);
+	}
 	if (strcasecmp(name, RECEIVED_SPF_HEADER) == 0) {
 		++m->seen_rspf;
 		if (authres_received_spf_claims(value, id))

@@ -282,6 +282,12 @@ static int size_reject(struct verdict *v)
 	return 0;
 }
 
+/* pol_tag_header - the tag's header names */
+const char *pol_tag_header(const struct policy *p, size_t i)
+{
+	return i == 0 ? p->flag_name : i == 1 ? p->score_header : NULL;
+}
+
 /* pol_size_verdict - reject what is larger than allowed */
 int pol_size_verdict(const struct policy *p, size_t size, struct verdict *v)
 {

@@ -40,6 +40,10 @@ int pol_lists(const struct policy *p, struct findings *f) WUR;
  * with vd_free). -1 on memory failure. */
 int pol_decide(const struct policy *p, const struct findings *f, const struct rule_hit *hits,
 	       size_t nhits, struct verdict *v) WUR;
+/* pol_tag_header - the names of the headers a tag adds (i = 0: the flag header, 1: the
+ * score header; NULL when off or past the end); incoming copies are removed from every
+ * message, so nobody upstream can fake them */
+const char *pol_tag_header(const struct policy *p, size_t i);
 /* pol_size_verdict - the verdict for a declared or counted size: 1 when it decided */
 int pol_size_verdict(const struct policy *p, size_t size, struct verdict *v) WUR;
 

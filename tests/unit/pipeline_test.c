@@ -43,7 +43,7 @@
 #define BODY_MEM 512    /* body_memory_max */
 /* DNS only to tests/unit/nxdns.c on loopback (every name NXDOMAIN, at once): a test
  * never asks the machine's resolver */
-static char NODNS[4096];
+static char NODNS[10240];
 #define HDR_LIMIT 10 /* header_count_max */
 #define AUTHSERV "mx.test.example"
 
@@ -65,7 +65,7 @@ static int conf_file(char *out, size_t len, const char *name, const char *text)
 static unsigned long publish_sized(const char *name, const char *tmp, size_t size_max,
 				   const char *extra)
 {
-	char text[4096], path[1200];
+	char text[16384], path[1200];
 	snprintf(text, sizeof(text),
 		 "tmpdir %s\nmessage_size_max %zu\nbody_memory_max %d\nheader_count_max %d\n"
 		 "authserv_id %s\n%s%s",
@@ -350,6 +350,36 @@ static void test_trusted_hosts(void)
 	publish("removeall.conf", NULL, "authres_remove_all yes\n");
 	is_int((int)trusted_case("192.0.2.10"), 2, "authres_remove_all: every A-R goes");
 	publish("main.conf", NULL, "");
+}
+
+/* test_forged_tag - incoming copies of the policy's tag headers are removed */
+static void test_forged_tag(void)
+{
+	struct session *s = begin("<mallory@example.test>", NULL);
+	if (s == NULL) {
+		ok(0, "begin");
+		return;
+	}
+	(void)session_rcpt(s, "<bob@example.test>");
+	(void)session_header(s, "X-Spam-Flag", " NO");
+	(void)session_header(s, "x-portcullis-score", " -100");
+	(void)session_header(s, "X-Spam-Flag", " NO");
+	(void)session_eoh(s);
+	is_int(session_eom(s), SESS_VERDICT, "forged tag headers: a verdict");
+	const struct verdict *v = &s->verdict;
+	size_t flags = 0, scores = 0, last_flag = 0;
+	for (size_t i = 0; i < v->nremove; i++) {
+		if (strcasecmp(v->remove[i].name, "X-Spam-Flag") == 0 &&
+		    v->remove[i].value == NULL) {
+			flags++;
+			if (last_flag == 0)
+				last_flag = v->remove[i].index;
+		}
+		scores += strcasecmp(v->remove[i].name, "X-Portcullis-Score") == 0;
+	}
+	ok(flags == 2 && last_flag == 2, "both forged X-Spam-Flag removed, the later first");
+	ok(scores == 1, "the forged X-Portcullis-Score removed");
+	session_free(s);
 }
 
 /* test_oversize - a message over message_size_max is rejected 552 5.3.4 */
@@ -690,7 +720,7 @@ static void test_pinning(void)
 		return;
 	}
 	char path[1200];
-	char text[1400];
+	char text[12288];
 	snprintf(text, sizeof(text),
 		 "tmpdir %s\nmessage_size_max 100\nauthserv_id other.example\n%s", tmpdir, NODNS);
 	struct errlist errs;
@@ -1050,10 +1080,13 @@ int main(void)
 {
 	const char *t = getenv("TMPDIR");
 	/* and the rules and policy of the tree, never what this machine has installed */
+	char srcdir[4096];
+	if (realpath(tap_srcdir(), srcdir) == NULL)
+		snprintf(srcdir, sizeof(srcdir), "%s", tap_srcdir());
 	snprintf(NODNS, sizeof(NODNS),
 		 "dns_forwarders 127.0.0.1@%d\nrules_dir %s/tests/data/rules/none\n"
 		 "policy_file %s/policy/policy.conf\n",
-		 nxdns_start(NULL, 0), tap_srcdir(), tap_srcdir());
+		 nxdns_start(NULL, 0), srcdir, srcdir);
 	snprintf(tmpdir, sizeof(tmpdir), "%s/pipeline_test.XXXXXX", t && *t ? t : "/tmp");
 	if (mkdtemp(tmpdir) == NULL) {
 		printf("Bail out! mkdtemp %s: %s\n", tmpdir, strerror(errno));
@@ -1072,6 +1105,7 @@ int main(void)
 	test_normal(serial);
 	test_forged();
 	test_trusted_hosts();
+	test_forged_tag();
 	test_oversize();
 	test_size_param();
 	test_two_transactions();
