@@ -222,8 +222,9 @@ enum sess_rc session_rcpt(struct session *s, const char *rcpt)
 	if (m->spf_checked && m->spf_mailfrom.result == SPFR_FAIL) {
 		vd_free(&s->verdict);
 		char text[400];
-		snprintf(text, sizeof(text), "SPF validation failed for %s%s%s",
-			 m->spf_mailfrom.domain, m->spf_mailfrom.explanation ? ": " : "",
+		/* the reference first: a long explanation may be cut */
+		snprintf(text, sizeof(text), "SPF validation failed for %s (ref %s)%s%s",
+			 m->spf_mailfrom.domain, m->ref, m->spf_mailfrom.explanation ? ": " : "",
 			 m->spf_mailfrom.explanation ? m->spf_mailfrom.explanation : "");
 		if (vd_set(&s->verdict, VD_REJECT, "550", "5.7.23", text) < 0 ||
 		    vd_add_reason(&s->verdict, "spf=fail") < 0)

@@ -513,7 +513,9 @@ e2e_start_sendmail() {
 e2e_milter_conf() {
 	local d=$E2E_TMP/milter
 	mkdir -p "$d/tmp" "$d/rules"
-	: >"$d/policy.conf"
+	# the policy: $E2E_POLICY_TEXT when set (a test's own), else empty (the built-in
+	# thresholds and replies, no `on` lines)
+	printf '%s\n' "${E2E_POLICY_TEXT:-}" >"$d/policy.conf"
 	E2E_MILTER_CONF=$d/portcullis.conf
 	{
 		echo "# portcullisd configuration for the end-to-end tests"

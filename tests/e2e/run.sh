@@ -15,7 +15,7 @@ set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TESTS=37
+TESTS=47
 
 # ---------------------------------------------------------------- checks
 # Each prints why it failed (its output becomes TAP diagnostics) and returns
@@ -305,6 +305,89 @@ refused_from() {
 	reply_is "$1" "$3"
 }
 
+# rule_reply ID WANT - the transaction ID ended with reply WANT followed by " (ref ULID)",
+# and that reference finds the message in the log
+rule_reply() {
+	local out ref
+	out=$(smtp_outcome "$CLIENT/$1.swaks")
+	echo "$1: $out"
+	case "$out" in
+	"$2 (ref "[0-9A-Z]*")") ;;
+	*) echo "expected '$2 (ref ...)'"; return 1 ;;
+	esac
+	ref=${out##*(ref }
+	ref=${ref%)}
+	grep -q -F "ref=$ref " "$E2E_TMP/logs/portcullisd.log" || { echo "ref=$ref not in the log"; return 1; }
+}
+
+# hold_queue_id ID - the queue id of the message tagged ID in Postfix's hold queue, if any
+hold_queue_id() {
+	local q
+	for q in $(in_ns postqueue -c "$E2E_TMP/postfix/etc" -j 2>/dev/null | "$PYTHON" -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("queue_name") == "hold":
+        print(m["queue_id"])'); do
+		in_ns postcat -c "$E2E_TMP/postfix/etc" -q "$q" 2>/dev/null |
+			grep -q -F "X-Test-Id: $1" && { echo "$q"; return 0; }
+	done
+	return 1
+}
+
+# held ID - accepted with 250, then in Postfix's hold queue (smfi_quarantine), never at the sink
+held() {
+	local qid= _
+	reply_is "$1" 250 || return 1
+	for _ in $(seq 100); do
+		qid=$(hold_queue_id "$1") && break
+		sleep 0.1
+	done
+	[ -n "$qid" ] || {
+		echo "$1: not in the hold queue within 10 s"
+		in_ns postqueue -c "$E2E_TMP/postfix/etc" -p
+		return 1
+	}
+	echo "$1: on hold as $qid"
+	[ -z "$(sink_files "$1")" ] || { echo "$1 reached the sink"; return 1; }
+}
+
+# tagged ID - delivered with the tag's headers and the Subject prefix
+tagged() {
+	local f
+	reply_is "$1" 250 || return 1
+	f=$(e2e_wait_delivery "$1" 10) || { echo "$1: not delivered within 10 s"; return 1; }
+	msg_headers "$f" | grep -E '^(Subject|X-Spam-Flag|X-Portcullis-Score|X-Portcullis-Verdict):'
+	[ "$(msg_header_values "$f" X-Spam-Flag)" = YES ] || { echo "no X-Spam-Flag: YES"; return 1; }
+	msg_header_values "$f" X-Portcullis-Score | grep -q 'E2E_TAG=6' ||
+		{ echo "X-Portcullis-Score does not name E2E_TAG=6"; return 1; }
+	[ "$(msg_header_values "$f" Subject)" = "[SPAM] portcullis e2e $1" ] ||
+		{ echo "Subject without the prefix"; return 1; }
+	msg_header_values "$f" X-Portcullis-Verdict | grep -q '^tag ' || { echo "verdict is not tag"; return 1; }
+}
+
+# monitored ID MARK - a monitor rule's message is delivered as accepted, and the log says
+# the rule would have hit
+monitored() {
+	accepted "$1" "$E2E_PORT_POSTFIX" 127.0.0.2 || return 1
+	log_since "$E2E_TMP/logs/portcullisd.log" "$2" | grep -F "would_hit=E2E_MONITOR" ||
+		{ echo "no would_hit=E2E_MONITOR logged"; return 1; }
+}
+
+# rules_reload_failed MARK FILE LINE - a SIGHUP with a broken rule file: logged with
+# file:line, the daemon still running
+rules_reload_failed() {
+	local log=$E2E_TMP/logs/portcullisd.log
+	e2e_wait_log "$log" "$1" "reload failed" 5 || { echo "no 'reload failed' within 5 s"; return 1; }
+	e2e_alive milter || { echo "portcullisd died"; return 1; }
+	log_since "$log" "$1" | grep -F "$2:$3:" || { echo "no '$2:$3:' in the log"; return 1; }
+}
+
+# delivered_after_reload ID - the message tagged ID, once rejected, is now delivered
+delivered_after_reload() {
+	accepted "$1" "$E2E_PORT_POSTFIX" 127.0.0.2
+}
+
 # ---------------------------------------------------------------- main
 e2e_init
 CLIENT=$E2E_TMP/client
@@ -446,6 +529,68 @@ tap_check "spf_reject_fail yes: SPF fail refused with 550 5.7.23 at RCPT TO" \
 tap_check "spf_reject_fail yes: SPF pass still delivered" \
 	spf_case spf-reject-pass "$E2E_PORT_POSTFIX" s@pass.spf.test client.example.test pass \
 	smtp.mailfrom=s@pass.spf.test
+
+# Rules and policy: the stock rules plus a test file, the stock policy with a Subject prefix
+RULES=$E2E_TMP/milter/rules
+cp "$TOP_SRCDIR"/rules/stock/*.rules "$RULES/"
+cat >"$RULES/50-e2e.rules" <<'EOF'
+rule E2E_REJECT
+    match   header:Subject /e2e-reject-me/
+    action  reject "550 5.7.9 Not wanted here"
+rule E2E_QUARANTINE
+    match   header:Subject /e2e-hold-me/
+    action  quarantine
+rule E2E_TAG
+    match   header:Subject /e2e-tag-me/
+    score   6
+rule E2E_MONITOR
+    match   header:Subject /e2e-monitor-me/
+    action  reject
+    mode    monitor
+EOF
+E2E_POLICY_TEXT=$(sed 's/^subject-prefix off$/subject-prefix "[SPAM] "/' "$TOP_SRCDIR/policy/policy.conf")
+mark=$(log_size "$E2E_TMP/logs/portcullisd.log")
+E2E_SIZE_MAX=1M e2e_milter_conf
+kill -HUP "${E2E_PID[milter]}"
+tap_check "SIGHUP with the stock and test rules and the stock policy: reloaded" reloaded "$mark"
+e2e_send e2e-reject-me "$E2E_PORT_POSTFIX" 127.0.0.2
+tap_check "Postfix: a rule's reject answers its own reply, with a reference found in the log" \
+	rule_reply e2e-reject-me "550 5.7.9 Not wanted here"
+e2e_send e2e-hold-me "$E2E_PORT_POSTFIX" 127.0.0.2
+tap_check "Postfix: a rule's quarantine puts the message in the hold queue (postqueue -j, postcat)" \
+	held e2e-hold-me
+e2e_send e2e-tag-me "$E2E_PORT_POSTFIX" 127.0.0.2
+tap_check "Postfix: score 6 over 'tag at 5': X-Spam-Flag, X-Portcullis-Score, the Subject prefix" \
+	tagged e2e-tag-me
+mark=$(log_size "$E2E_TMP/logs/portcullisd.log")
+tap_check "Postfix: a monitor rule changes nothing (delivered, accept) but is logged as would_hit" \
+	monitored e2e-monitor-me "$mark"
+cp "${PORTCULLIS_SHARED:-$TOP_SRCDIR/../shared}/corpus/samples/sample-spam.txt" "$CLIENT/gtube.body"
+e2e_send gtube "$E2E_PORT_POSTFIX" 127.0.0.2
+tap_check "Postfix: GTUBE (corpus sample-spam.txt) is caught by the stock rules: 550 5.7.1" \
+	rule_reply gtube "550 5.7.1 Message refused by content policy"
+# a broken rule file keeps the old rules ...
+printf 'rule BROKEN\n    match header:Subject /(unclosed/\n    score 1\n' >"$RULES/60-broken.rules"
+mark=$(log_size "$E2E_TMP/logs/portcullisd.log")
+kill -HUP "${E2E_PID[milter]}"
+tap_check "SIGHUP with a broken rule file: 'reload failed', the error logged as file:line" \
+	rules_reload_failed "$mark" "$RULES/60-broken.rules" 2
+e2e_send e2e-reject-me-2 "$E2E_PORT_POSTFIX" 127.0.0.2
+tap_check "after the failed reload the old rules still reject" \
+	rule_reply e2e-reject-me-2 "550 5.7.9 Not wanted here"
+# ... and a good one changes verdicts without a restart
+rm -f "$RULES/60-broken.rules"
+sed -i 's|/e2e-reject-me/|/e2e-refuse-now/|' "$RULES/50-e2e.rules"
+mark=$(log_size "$E2E_TMP/logs/portcullisd.log")
+kill -HUP "${E2E_PID[milter]}"
+e2e_wait_log "$E2E_TMP/logs/portcullisd.log" "$mark" "configuration reloaded" 5 ||
+	tap_diag "no reload logged"
+tap_check "after a good reload: the old rule's subject is delivered" \
+	delivered_after_reload e2e-reject-me-3
+e2e_send e2e-refuse-now "$E2E_PORT_POSTFIX" 127.0.0.2
+tap_check "after a good reload: the new pattern rejects with 550 5.7.9" \
+	rule_reply e2e-refuse-now "550 5.7.9 Not wanted here"
+E2E_POLICY_TEXT=
 
 # SIGTERM: stop accepting, let the message in flight finish, exit 0
 rm -rf "$CLIENT/hold-pf"
