@@ -15,7 +15,7 @@ set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TESTS=47
+TESTS=49
 
 # ---------------------------------------------------------------- checks
 # Each prints why it failed (its output becomes TAP diagnostics) and returns
@@ -383,6 +383,12 @@ rules_reload_failed() {
 	log_since "$log" "$1" | grep -F "$2:$3:" || { echo "no '$2:$3:' in the log"; return 1; }
 }
 
+# discarded ID CANARY - the client got 250 for ID, and once CANARY (sent after it) has
+# arrived, ID has not
+discarded() {
+	reply_is "$1" 250 && never_delivered "$2" -- "$1"
+}
+
 # delivered_after_reload ID - the message tagged ID, once rejected, is now delivered
 delivered_after_reload() {
 	accepted "$1" "$E2E_PORT_POSTFIX" 127.0.0.2
@@ -547,6 +553,12 @@ rule E2E_MONITOR
     match   header:Subject /e2e-monitor-me/
     action  reject
     mode    monitor
+rule E2E_DISCARD
+    match   header:Subject /e2e-discard-me/
+    action  discard
+rule E2E_TEMPFAIL
+    match   header:Subject /e2e-later/
+    action  tempfail "451 4.7.9 Later, please"
 EOF
 E2E_POLICY_TEXT=$(sed 's/^subject-prefix off$/subject-prefix "[SPAM] "/' "$TOP_SRCDIR/policy/policy.conf")
 mark=$(log_size "$E2E_TMP/logs/portcullisd.log")
@@ -565,6 +577,13 @@ tap_check "Postfix: score 6 over 'tag at 5': X-Spam-Flag, X-Portcullis-Score, th
 mark=$(log_size "$E2E_TMP/logs/portcullisd.log")
 tap_check "Postfix: a monitor rule changes nothing (delivered, accept) but is logged as would_hit" \
 	monitored e2e-monitor-me "$mark"
+e2e_send e2e-later "$E2E_PORT_POSTFIX" 127.0.0.2
+tap_check "Postfix: a rule's tempfail answers its own 4xx reply, with a reference" \
+	rule_reply e2e-later "451 4.7.9 Later, please"
+e2e_send e2e-discard-me "$E2E_PORT_POSTFIX" 127.0.0.2
+e2e_send discard-canary "$E2E_PORT_POSTFIX" 127.0.0.2
+tap_check "Postfix: a rule's discard: 250 to the client, the message never delivered" \
+	discarded e2e-discard-me discard-canary
 cp "${PORTCULLIS_SHARED:-$TOP_SRCDIR/../shared}/corpus/samples/sample-spam.txt" "$CLIENT/gtube.body"
 e2e_send gtube "$E2E_PORT_POSTFIX" 127.0.0.2
 tap_check "Postfix: GTUBE (corpus sample-spam.txt) is caught by the stock rules: 550 5.7.1" \
