@@ -1,7 +1,9 @@
 #!/bin/sh
 # build.sh [OUTDIR] - build the libFuzzer targets with clang (ASan+UBSan).
-# Needs clang and libclang-rt-14-dev; a configured tree for config.h.
-# Run one:  OUTDIR/msgfile_fuzz -max_total_time=60 OUTDIR/corpus-msgfile
+# Needs clang and libclang-rt-14-dev, and a configured tree (config.h in the
+# source or in _build). Every library module (libportcullis_a_SOURCES in
+# Makefile.am) is compiled with the fuzzer's instrumentation.
+# Run one:  OUTDIR/rules_fuzz -max_total_time=60 OUTDIR/corpus-rules
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$top/_fuzz}
@@ -9,12 +11,15 @@ mkdir -p "$out"
 cfgdir=$top
 [ -f "$cfgdir/config.h" ] || cfgdir=$top/_build
 [ -f "$cfgdir/config.h" ] || { echo "build.sh: configure the tree first" >&2; exit 1; }
-lib="milter/log.c milter/buf.c milter/errlist.c milter/conf.c milter/generation.c
-	milter/spool.c milter/message.c milter/findings.c milter/verdict.c
-	milter/session.c milter/scan.c milter/msgfile.c milter/json.c policy/policy.c"
-flags="-g -O1 -fsanitize=fuzzer,address,undefined -I$cfgdir -I$top/milter -I$top/policy"
-for t in msgfile conf; do
+# the library's .c files, as Makefile.am lists them
+srcs=$(sed -n '/^libportcullis_a_SOURCES/,/^$/p' "$top/Makefile.am" |
+	tr ' \t\\' '\n\n\n' | grep '\.c$')
+flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+	-I$cfgdir -I$top/milter -I$top/rules -I$top/policy
+	$(pkg-config --cflags libpcre2-8 libunbound)"
+libs="$(pkg-config --libs libpcre2-8 libunbound) -lspf2 -lmilter -lpthread"
+for t in msgfile conf rules policy; do
 	# shellcheck disable=SC2086
-	(cd "$top" && clang $flags -o "$out/${t}_fuzz" tests/fuzz/${t}_fuzz.c $lib -lpthread)
+	(cd "$top" && clang $flags -o "$out/${t}_fuzz" "tests/fuzz/${t}_fuzz.c" $srcs $libs)
 	echo "built $out/${t}_fuzz"
 done
