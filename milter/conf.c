@@ -35,6 +35,7 @@
 
 #include "buf.h"
 #include "cidr.h"
+#include "replist.h"
 #include "log.h"
 
 #define CONF_LINE_MAX 4096
@@ -57,6 +58,8 @@ enum ktype {
 	K_BOOL,
 	K_FORWARDERS,
 	K_CIDRS,
+	K_DNSBL, /* repeatable: each line adds a list */
+	K_RHSBL, /* repeatable */
 	K_DNSERR
 };
 
@@ -97,6 +100,9 @@ static const struct key keys[] = {
     {"authres_remove_all", K_BOOL, F(authres_remove_all), "no"},
     {"authres_trusted_hosts", K_CIDRS, F(authres_trusted_hosts), NULL},
     {"on_dns_error", K_DNSERR, F(on_dns_error_tempfail), "ignore"},
+    {"dnsbl", K_DNSBL, F(dnsbl), NULL},
+    {"rhsbl", K_RHSBL, F(rhsbl), NULL},
+    {"iprev", K_BOOL, F(iprev), "yes"},
 };
 #undef F
 
@@ -279,6 +285,20 @@ static const char *set_list(struct conf_list *l, const char *v, int (*ok)(const 
 	return NULL;
 }
 
+/* list_append - one more entry (a repeatable key) */
+static const char *list_append(struct conf_list *l, const char *v)
+{
+	char *w = strdup(v);
+	char **nv = w ? realloc(l->v, (l->n + 1) * sizeof(*nv)) : NULL;
+	if (nv == NULL) {
+		free(w);
+		return "out of memory";
+	}
+	l->v = nv;
+	l->v[l->n++] = w;
+	return NULL;
+}
+
 /* cidr_valid - an address or address/bits */
 static int cidr_valid(const char *w)
 {
@@ -364,6 +384,13 @@ static const char *set_value(struct conf *c, const struct key *k, const char *v)
 		return set_list(
 		    (struct conf_list *)field, v, forwarder_valid,
 		    "expected IP addresses, each optionally with @port (127.0.0.1@5353)");
+	case K_DNSBL:
+	case K_RHSBL: {
+		struct replist l;
+		const char *why =
+		    replist_parse(k->type == K_DNSBL ? REPLIST_DNSBL : REPLIST_RHSBL, v, &l);
+		return why ? why : list_append((struct conf_list *)field, v);
+	}
 	case K_CIDRS:
 		return set_list((struct conf_list *)field, v, cidr_valid,
 				"expected IP addresses or networks (192.0.2.0/24 2001:db8::/32)");
@@ -416,7 +443,8 @@ void conf_free(struct conf *c)
 		    k->type == K_COUNT || k->type == K_LOGLEVEL || k->type == K_ONERROR ||
 		    k->type == K_BOOL || k->type == K_DNSERR)
 			continue;
-		if (k->type == K_FORWARDERS || k->type == K_CIDRS) {
+		if (k->type == K_FORWARDERS || k->type == K_CIDRS || k->type == K_DNSBL ||
+		    k->type == K_RHSBL) {
 			list_free((struct conf_list *)((char *)c + k->off));
 			continue;
 		}
@@ -502,7 +530,7 @@ static void parse_line(struct conf *c, const char *path, unsigned lineno, char *
 		return;
 	}
 	size_t idx = (size_t)(k - keys);
-	if (seen[idx]) {
+	if (seen[idx] && k->type != K_DNSBL && k->type != K_RHSBL) {
 		errlist_add(errs, path, lineno, "'%s' is already set at line %u", name, seen[idx]);
 		return;
 	}

@@ -55,6 +55,9 @@ struct conf {
 	int authres_remove_all;          /* remove every incoming Authentication-Results */
 	struct conf_list authres_trusted_hosts; /* when set, A-R from other clients all go */
 	int on_dns_error_tempfail; /* a DNS temperror in a check tempfails the message */
+	struct conf_list dnsbl;    /* "NAME ZONE [...]" per dnsbl line (replist.h) */
+	struct conf_list rhsbl;    /* "NAME ZONE [...]" per rhsbl line */
+	int iprev;                 /* check the client's forward-confirmed reverse DNS */
 	uint64_t hash;             /* FNV-1a of the file's bytes */
 };
 

@@ -29,6 +29,7 @@
 
 #include "dns.h"
 #include "policy.h"
+#include "replist.h"
 #include "rules.h"
 #include "spf.h"
 
@@ -42,9 +43,29 @@ static void gen_free(struct generation *g)
 	spf_free(g->spf);
 	dns_free(g->dns);
 	rule_free((struct rule_set *)g->rules);
+	free(g->replists);
 	conf_free((struct conf *)g->conf);
 	pol_free((struct policy *)g->policy);
 	free(g);
+}
+
+/* replists - the dnsbl and rhsbl lines (conf_load validated them) as definitions */
+static int replists(struct generation *g, const struct conf *c)
+{
+	size_t n = c->dnsbl.n + c->rhsbl.n;
+	if (n == 0)
+		return 0;
+	g->replists = calloc(n, sizeof(*g->replists));
+	if (g->replists == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int dnsbl = i < c->dnsbl.n;
+		const char *text = dnsbl ? c->dnsbl.v[i] : c->rhsbl.v[i - c->dnsbl.n];
+		if (replist_parse(dnsbl ? REPLIST_DNSBL : REPLIST_RHSBL, text,
+				  &g->replists[g->nreplists]) == NULL)
+			g->nreplists++;
+	}
+	return 0;
 }
 
 /* gen_load - build everything; any error means nothing is built */
@@ -89,6 +110,11 @@ struct generation *gen_load_rules(const char *conf_path, const char *rules_dir,
 	g->policy = p;
 	g->rules = rules;
 	g->refs = 1;
+	if (replists(g, c) < 0) {
+		errlist_add(errs, conf_path, 0, "out of memory");
+		gen_free(g);
+		return NULL;
+	}
 	struct dns_opts o = {(const char *const *)c->dns_forwarders.v, c->dns_forwarders.n,
 			     c->dns_timeout * 1000, c->dns_trust_anchor, NULL};
 	/* the resolver and its cache outlive a reload that does not change its settings */

@@ -4,6 +4,7 @@
 #ifndef PORTCULLIS_GENERATION_H
 #define PORTCULLIS_GENERATION_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "compat.h"
@@ -14,6 +15,7 @@ struct policy;
 struct dns;
 struct spf;
 struct rule_set;
+struct replist;
 
 struct generation {
 	unsigned long serial;         /* 1 for the first load, +1 per successful reload */
@@ -23,6 +25,8 @@ struct generation {
 	const struct rule_set *rules; /* owned: the compiled rules_dir (maybe empty) */
 	struct dns *dns;              /* owned: the resolver every check shares */
 	struct spf *spf;              /* owned, or NULL when SPF is off */
+	struct replist *replists;     /* owned array: the dnsbl and rhsbl lists */
+	size_t nreplists;
 	/* private: reference count, atomically updated */
 	unsigned long refs;
 };

@@ -30,6 +30,7 @@
 #include "generation.h"
 #include "message.h"
 #include "policy.h"
+#include "reputation.h"
 #include "rules.h"
 #include "session.h"
 #include "spf.h"
@@ -235,10 +236,10 @@ static int size_facts(const struct message *m, struct findings *f)
 }
 
 /* add_authres - one Authentication-Results header with every result (RFC 8601) */
-static int add_authres(const struct message *m, struct verdict *v)
+static int add_authres(const struct session *s, const struct message *m, struct verdict *v)
 {
-	struct ar_result r[2];
-	struct ar_prop props[2];
+	struct ar_result r[3];
+	struct ar_prop props[3];
 	size_t n = 0;
 	if (m->spf_checked && m->mail_from[0]) {
 		props[n] = (struct ar_prop){"smtp", "mailfrom", m->spf_mailfrom.sender};
@@ -250,6 +251,12 @@ static int add_authres(const struct message *m, struct verdict *v)
 		props[n] = (struct ar_prop){"smtp", "helo", m->spf_helo.domain};
 		r[n] = (struct ar_result){"spf", spf_result_name(m->spf_helo.result),
 					  m->spf_helo.reason, &props[n], 1};
+		n++;
+	}
+	const char *iprev_name, *iprev = s->rep ? rep_iprev(s->rep, &iprev_name) : NULL;
+	if (iprev) { /* RFC 8601 2.7.3: the client address, the name in a comment */
+		props[n] = (struct ar_prop){"policy", "iprev", s->client_addr};
+		r[n] = (struct ar_result){"iprev", iprev, iprev_name, &props[n], 1};
 		n++;
 	}
 	char *val = authres_value(m->gen->conf->authserv_id, r, n);
@@ -330,7 +337,7 @@ int scan_finish(const struct session *s, const struct message *m, struct verdict
 		return 0;
 	if (v->action == VD_TAG && v->subject_prefix && prefix_subject(m, v) < 0)
 		return -1;
-	if (!failed && (add_authres(m, v) < 0 || add_received_spf(s, m, v) < 0))
+	if (!failed && (add_authres(s, m, v) < 0 || add_received_spf(s, m, v) < 0))
 		return -1;
 	char val[256];
 	if (failed)
@@ -422,7 +429,8 @@ int scan_message(const struct session *s, const struct message *m, struct scan_o
 	if (f == NULL)
 		return -1;
 	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 || header_facts(m, f) < 0 ||
-	    spf_facts(m, f) < 0 || pol_lists(m->gen->policy, f) < 0 || run_rules(s, m, out) < 0 ||
+	    spf_facts(m, f) < 0 || (s->rep && rep_facts(s->rep, &m->dns_deadline, f) < 0) ||
+	    pol_lists(m->gen->policy, f) < 0 || run_rules(s, m, out) < 0 ||
 	    pol_decide(m->gen->policy, f, out->hits, out->nhits, v) < 0 ||
 	    scan_finish(s, m, v, 0) < 0) {
 		scan_out_free(out);

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "authres.h"
 #include "cidr.h"
 #include "findings.h"
@@ -30,6 +31,7 @@
 #include "log.h"
 #include "message.h"
 #include "policy.h"
+#include "reputation.h"
 #include "scan.h"
 #include "spf.h"
 #include "task.h"
@@ -72,6 +74,8 @@ void session_free(struct session *s)
 		return;
 	msg_free(s->msg);
 	task_release(s->spf_helo_task);
+	rep_free(s->rep);
+	gen_release(s->rep_gen);
 	forget_scan(s);
 	vd_free(&s->verdict);
 	free(s->client_addr);
@@ -118,6 +122,23 @@ enum sess_rc session_fail(struct session *s, const char *why)
 	return SESS_ERROR;
 }
 
+/* start_reputation - the client's lookups, as soon as it connects */
+static int start_reputation(struct session *s)
+{
+	rep_free(s->rep);
+	s->rep = NULL;
+	gen_release(s->rep_gen);
+	s->rep_gen = gen_current();
+	const struct generation *g = s->rep_gen;
+	if (g == NULL)
+		return 0;
+	s->rep =
+	    rep_new(g->dns, g->replists, g->nreplists, g->conf->iprev, g->conf->dns_budget * 1000);
+	if (s->rep == NULL)
+		return -1;
+	return rep_client(s->rep, s->client_addr, s->client_name);
+}
+
 /* session_connect - who is connecting */
 enum sess_rc session_connect(struct session *s, const char *name, const char *addr)
 {
@@ -127,6 +148,8 @@ enum sess_rc session_connect(struct session *s, const char *name, const char *ad
 	if (replace(&s->client_name, name) < 0 ||
 	    replace(&s->client_addr, addr ? addr : "unknown") < 0)
 		return session_fail(s, "out of memory at connect");
+	if (start_reputation(s) < 0)
+		return session_fail(s, "out of memory starting the reputation lookups");
 	return SESS_CONTINUE;
 }
 
@@ -137,6 +160,8 @@ enum sess_rc session_helo(struct session *s, const char *helo)
 		return SESS_CONTINUE; /* the same name again (EHLO after STARTTLS) */
 	if (replace(&s->helo, helo) < 0)
 		return session_fail(s, "out of memory at HELO");
+	if (s->rep && rep_helo(s->rep, s->helo) < 0)
+		return session_fail(s, "out of memory starting the reputation lookups");
 	struct generation *g = gen_current();
 	int rc = scan_helo(s, g);
 	gen_release(g);
@@ -191,6 +216,11 @@ enum sess_rc session_mail(struct session *s, const char *from, const char *const
 		return SESS_VERDICT;
 	if (scan_envelope(s, s->msg) < 0)
 		return session_fail(s, "out of memory starting the SPF check");
+	if (s->rep) {
+		rep_message(s->rep);
+		if (rep_sender(s->rep, s->msg->mail_from) < 0)
+			return session_fail(s, "out of memory starting the reputation lookups");
+	}
 	return SESS_CONTINUE;
 }
 
@@ -288,10 +318,18 @@ enum sess_rc session_header(struct session *s, const char *name, const char *val
 	return SESS_CONTINUE;
 }
 
-/* session_eoh - end of headers */
+/* session_eoh - end of headers: the From domains are known */
 enum sess_rc session_eoh(struct session *s)
 {
-	(void)need_msg(s, "end of headers");
+	if (!need_msg(s, "end of headers") || s->rep == NULL)
+		return SESS_CONTINUE;
+	for (size_t n = 0; msg_header_find(s->msg, "From", n); n++) {
+		struct addr a[ADDR_MAX];
+		size_t k = addr_parse_list(msg_header_find(s->msg, "From", n), a, ADDR_MAX);
+		for (size_t i = 0; i < k; i++)
+			if (rep_from(s->rep, a[i].domain) < 0 && s->error == NULL)
+				s->error = "out of memory starting the reputation lookups";
+	}
 	return SESS_CONTINUE;
 }
 

@@ -15,6 +15,8 @@
 struct message;
 struct findings;
 struct task;
+struct rep;
+struct generation;
 struct rule_run;
 struct rule_hit;
 
@@ -39,6 +41,8 @@ struct session {
 	struct verdict verdict;     /* the last answer given */
 	const char *error;          /* borrowed literal: why the current message failed */
 	struct task *spf_helo_task; /* owned: the SPF check of the HELO name, or NULL */
+	struct rep *rep;            /* owned: reputation lookups (DNSBL, RHSBL, iprev), or NULL */
+	struct generation *rep_gen; /* owned reference: the generation rep's lists belong to */
 	int values_trimmed;         /* the MTA strips the space after a header's colon */
 };
 

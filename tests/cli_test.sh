@@ -66,9 +66,11 @@ command -v python3 >/dev/null 2>&1 && have_python=1
 # (never whatever /etc/portcullis holds on this machine)
 mkdir -p "$tmp/norules"
 nodns="spf no
+iprev no
 dns_forwarders 127.0.0.1@9
 rules_dir $tmp/norules"
 stock="spf no
+iprev no
 dns_forwarders 127.0.0.1@9
 rules_dir $top/rules/stock"
 good=$tmp/good.conf
