@@ -699,6 +699,10 @@ static int dns_setup(struct dns *d, const struct dns_opts *o, const char *file,
 		 * accepted but ignored); real mail never names test., the test bed's
 		 * zones live there */
 		rc = ub_ctx_zone_add(d->ctx, "test.", "nodefault");
+		/* likewise the loopback reverse zone, so that iprev of a 127/8 client asks
+		 * the forwarder (whose own default zone answers it) like any other */
+		if (rc == UB_NOERROR)
+			rc = ub_ctx_zone_add(d->ctx, "127.in-addr.arpa.", "nodefault");
 		if (rc != UB_NOERROR) {
 			if (d->validate)
 				errlist_add(
@@ -864,7 +868,11 @@ struct dns_query *dns_start(struct dns *d, const char *name, int type)
 /* dns_wait - the answer, or DNS_TEMPFAIL once the deadline has passed */
 const struct dns_answer *dns_wait(struct dns_query *q, const struct timespec *deadline)
 {
-	const struct timespec *dl = deadline ? deadline : &q->deadline;
+	/* the per-query timeout always holds; a deadline can only make it shorter */
+	const struct timespec *dl = &q->deadline;
+	if (deadline && (deadline->tv_sec < dl->tv_sec ||
+			 (deadline->tv_sec == dl->tv_sec && deadline->tv_nsec < dl->tv_nsec)))
+		dl = deadline;
 	pthread_mutex_lock(&q->lock);
 	while (!q->done) {
 		if (pthread_cond_timedwait(&q->cond, &q->lock, dl) != 0)

@@ -80,8 +80,9 @@ int dns_add_local_zone(struct dns *d, const char *name, const char *type) WUR;
 
 /* dns_start - begin an asynchronous lookup; NULL only when out of memory */
 struct dns_query *dns_start(struct dns *d, const char *name, int type) WUR;
-/* dns_wait - wait until the answer or the deadline (NULL: the per-query timeout from the
- * start); past the deadline the answer is DNS_TEMPFAIL. The answer belongs to the query. */
+/* dns_wait - wait until the answer, the per-query timeout (from the start) or the deadline
+ * (NULL: none), whichever comes first; past it the answer is DNS_TEMPFAIL. The answer
+ * belongs to the query. */
 const struct dns_answer *dns_wait(struct dns_query *q, const struct timespec *deadline);
 /* dns_query_free - cancel if still running, release */
 void dns_query_free(struct dns_query *q);

@@ -40,6 +40,7 @@
 
 #include "dns.h"
 #include "findings.h"
+#include "log.h"
 #include "replist.h"
 #include "task.h"
 
@@ -325,6 +326,9 @@ static int one_fact(const struct rq *q, const struct dns_answer *a, struct findi
 	if (a == NULL || a->status == DNS_TEMPFAIL || a->status == DNS_ERROR ||
 	    a->status == DNS_BOGUS) {
 		snprintf(fname, sizeof(fname), "%s:%s.temperror", kind, name);
+		log_warn("%s %s: no answer for %s %s (%s): a temperror of the list", kind, name,
+			 identity_name(q->identity), q->subject,
+			 a ? dns_status_name(a->status) : "out of memory");
 		return fnd_add(f, fname, "%s %s: %s", identity_name(q->identity), q->subject,
 			       a ? dns_status_name(a->status) : "out of memory");
 	}
@@ -350,6 +354,8 @@ static int one_fact(const struct rq *q, const struct dns_answer *a, struct findi
 	if (!refused)
 		return 0;
 	snprintf(fname, sizeof(fname), "%s:%s.temperror", kind, name);
+	log_warn("%s %s: the list refused this resolver for %s %s (%s): a temperror, no hit", kind,
+		 name, identity_name(q->identity), q->subject, a->rr[0].data);
 	return fnd_add(f, fname, "%s %s: the list refused this resolver (%s)",
 		       identity_name(q->identity), q->subject, a->rr[0].data);
 }

@@ -276,6 +276,8 @@ e2e_start_dns() {
 		    local-zone: "127.in-addr.arpa." nodefault
 		    # a zone whose server fails: every query is refused (SPF temperror)
 		    local-zone: "broken.test." always_refuse
+		    # a zone whose server never answers: every query is dropped (timeouts)
+		    local-zone: "timeout.test." deny
 		remote-control:
 		    control-enable: no
 		EOF

@@ -15,7 +15,7 @@ set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TESTS=49
+TESTS=59
 
 # ---------------------------------------------------------------- checks
 # Each prints why it failed (its output becomes TAP diagnostics) and returns
@@ -394,6 +394,40 @@ delivered_after_reload() {
 	accepted "$1" "$E2E_PORT_POSTFIX" 127.0.0.2
 }
 
+# iprev_is ID RESULT - the delivered message ID has our A-R with iprev=RESULT for its client
+iprev_is() {
+	local f
+	f=$(e2e_wait_delivery "$1" 10) || { echo "$1: not delivered within 10 s"; return 1; }
+	"$PYTHON" "$E2E_SRCDIR/authres_check.py" "$f" mx.test iprev "$2" "policy.iprev=$3"
+}
+
+# judged_within ID SECS - the transaction ID got its final reply within SECS seconds
+judged_within() {
+	local start end
+	start=$(date +%s)
+	e2e_send "$1" "$E2E_PORT_POSTFIX" 127.0.0.4
+	end=$(date +%s)
+	reply_is "$1" 250 || return 1
+	echo "$1: judged in $((end - start)) s"
+	[ $((end - start)) -le "$2" ] || { echo "took longer than $2 s"; return 1; }
+}
+
+# check_in_ns IP WANT-FINDING - `portcullis check` inside the namespace, as a client IP,
+# lists the finding line WANT-FINDING
+check_in_ns() {
+	local msg=$CLIENT/check-$$.eml out
+	printf 'From: a@example.test\nSubject: v6\n\nbody\n' >"$msg"
+	out=$(in_ns "$PORTCULLIS" check -c "$E2E_MILTER_CONF" --client-ip "$1" "$msg" 2>&1)
+	printf '%s\n' "$out" | grep -E '^  (dnsbl|iprev)' || true
+	printf '%s\n' "$out" | grep -q -E "^  $2" || { echo "no '$2' finding"; return 1; }
+}
+
+# log_has MARK TEXT - the daemon logged TEXT after MARK
+log_has() {
+	e2e_wait_log "$E2E_TMP/logs/portcullisd.log" "$1" "$2" 5 || { echo "'$2' not logged"; return 1; }
+	log_since "$E2E_TMP/logs/portcullisd.log" "$1" | grep -F -- "$2" | head -n 2
+}
+
 # ---------------------------------------------------------------- main
 e2e_init
 CLIENT=$E2E_TMP/client
@@ -610,6 +644,40 @@ e2e_send e2e-refuse-now "$E2E_PORT_POSTFIX" 127.0.0.2
 tap_check "after a good reload: the new pattern rejects with 550 5.7.9" \
 	rule_reply e2e-refuse-now "550 5.7.9 Not wanted here"
 E2E_POLICY_TEXT=
+
+# Reputation: a DNSBL, an RHSBL and a list whose server never answers, from the test DNS
+E2E_POLICY_TEXT='on dnsbl:testbl = 127.0.0.2 -> reject "554 5.7.1 Client listed at testbl" as TESTBL
+on rhsbl:testdbl -> reject "554 5.7.1 Sender domain listed at testdbl" as TESTDBL'
+mark=$(log_size "$E2E_TMP/logs/portcullisd.log")
+E2E_SIZE_MAX=1M e2e_milter_conf "dnsbl testbl testbl.test" "dnsbl slowbl timeout.test" \
+	"rhsbl testdbl testdbl.test check sender,from"
+kill -HUP "${E2E_PID[milter]}"
+tap_check "SIGHUP with dnsbl and rhsbl lists: reloaded" reloaded "$mark"
+e2e_send rep-listed "$E2E_PORT_POSTFIX" 127.0.0.2
+tap_check "Postfix: client 127.0.0.2 on the DNSBL: the policy's reply, with a reference" \
+	rule_reply rep-listed "554 5.7.1 Client listed at testbl"
+mark=$(log_size "$E2E_TMP/logs/portcullisd.log")
+tap_check "Postfix: client 127.0.0.3 gets the list's 'refused' code: no hit, delivered" \
+	accepted rep-refused "$E2E_PORT_POSTFIX" 127.0.0.3
+tap_check "the refusal is logged as a temperror of the list" \
+	log_has "$mark" "dnsbl testbl: the list refused this resolver for client-ip 127.0.0.3"
+tap_check "a list whose server never answers: the message is still judged (within 10 s)" \
+	judged_within rep-timeout 10
+tap_check "... and the silent list is logged as a temperror" \
+	log_has "$mark" "dnsbl slowbl: no answer for client-ip 127.0.0.4"
+e2e_send rep-from "$E2E_PORT_POSTFIX" 127.0.0.3 --header "From: x@listed.example.test"
+tap_check "Postfix: a From domain on the RHSBL: the policy's reply" \
+	rule_reply rep-from "554 5.7.1 Sender domain listed at testdbl"
+tap_check "portcullis check from IPv6 client ::1: the DNSBL hit through the v6 name" \
+	check_in_ns ::1 "dnsbl:testbl +127.0.0.4"
+tap_check "iprev pass: client 127.0.0.3 -> client3.example.test -> 127.0.0.3, in the A-R" \
+	iprev_is rep-refused pass 127.0.0.3
+e2e_send rep-iprev-fail "$E2E_PORT_POSTFIX" 127.0.0.7
+tap_check "iprev fail: client 127.0.0.7's PTR name does not map back, in the A-R" \
+	iprev_is rep-iprev-fail fail 127.0.0.7
+E2E_POLICY_TEXT=
+E2E_SIZE_MAX=1M e2e_milter_conf
+kill -HUP "${E2E_PID[milter]}"
 
 # SIGTERM: stop accepting, let the message in flight finish, exit 0
 rm -rf "$CLIENT/hold-pf"
