@@ -97,6 +97,13 @@ static const struct key keys[] = {
     {"authres_remove_all", K_BOOL, F(authres_remove_all), "no"},
     {"authres_trusted_hosts", K_CIDRS, F(authres_trusted_hosts), NULL},
     {"on_dns_error", K_DNSERR, F(on_dns_error_tempfail), "ignore"},
+    {"mime_scan_max", K_SIZE, F(mime_scan_max), "10M"},
+    {"mime_depth_max", K_COUNT, F(mime_depth_max), "20"},
+    {"mime_parts_max", K_COUNT, F(mime_parts_max), "1000"},
+    {"mime_part_bytes_max", K_SIZE, F(mime_part_bytes_max), "10M"},
+    {"mime_bytes_max", K_SIZE, F(mime_bytes_max), "20M"},
+    {"mime_urls_max", K_COUNT, F(mime_urls_max), "200"},
+    {"mime_header_line_max", K_SIZE, F(mime_header_line_max), "64K"},
 };
 #undef F
 

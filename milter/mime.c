@@ -72,6 +72,12 @@ static void init(void)
 	mime_lib_init();
 }
 
+/* mime_init - the libraries, once */
+void mime_init(void)
+{
+	pthread_once(&init_once, init);
+}
+
 /* mime_opts_default - the documented defaults */
 void mime_opts_default(struct mime_opts *o)
 {
@@ -684,7 +690,7 @@ done:
 /* mime_analyze - the whole message */
 int mime_analyze(const char *msg, size_t len, const struct mime_opts *o, struct mime_result *r)
 {
-	pthread_once(&init_once, init);
+	mime_init();
 	memset(r, 0, sizeof(*r));
 	struct walk w = {o, r, 0, 0};
 	if (walk(&w, msg, len, 0, "1", 0) < 0 ||

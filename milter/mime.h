@@ -76,6 +76,9 @@ struct mime_opts {
 	void *leaf_arg; /* borrowed: leaf's argument */
 };
 
+/* mime_init - initialise the libraries once (mime_analyze calls it; call it before the
+ * functions of mimeint.h) */
+void mime_init(void);
 /* mime_opts_default - the defaults portcullis.conf documents */
 void mime_opts_default(struct mime_opts *o);
 /* mime_analyze - analyse msg (len bytes: header, empty line, body; CRLF or LF) into r,

@@ -176,9 +176,11 @@ int mime_html(struct mime_result *r, unsigned urls_max, const char *html, size_t
 		return -1;
 	}
 	htmlCtxtUseOptions(ctxt, HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-				     HTML_PARSE_IGNORE_ENC | HTML_PARSE_NOIMPLIED);
+				     HTML_PARSE_IGNORE_ENC);
 	htmlParseChunk(ctxt, html, (int)len, 1);
 	end_anchor(&h);
+	while (text->len && (text->data[text->len - 1] == ' ' || text->data[text->len - 1] == '\n'))
+		text->data[--text->len] = '\0'; /* the blank a last element left */
 	htmlFreeParserCtxt(ctxt);
 	buf_free(&h.href);
 	buf_free(&h.anchor);
