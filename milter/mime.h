@@ -60,7 +60,9 @@ struct mime_result {
 	struct mime_list att_type; /* attachment types, declared and sniffed (attachment:type) */
 	struct mime_note *notes;   /* owned array: the oddities, in the order seen */
 	size_t nnotes, notes_cap;
-	size_t decoded; /* decoded bytes in all */
+	size_t decoded;        /* decoded bytes in all */
+	char last_host[256];   /* scratch: the last host mime_url_domain was asked about */
+	char last_domain[256]; /* and its registrable domain */
 };
 
 /* The limits (portcullis.conf mime_* keys), and an optional observer for tests. */

@@ -42,11 +42,12 @@ struct hctx {
 	int err;           /* out of memory: stop adding */
 };
 
-/* in - is name one of the NULL-terminated list? */
+/* in - is name one of the NULL-terminated list? (libxml2's HTML parser gives element
+ * names in lower case) */
 static int in(const char *name, const char *const *list)
 {
 	for (; *list; list++)
-		if (strcasecmp(name, *list) == 0)
+		if (**list == *name && strcmp(name, *list) == 0)
 			return 1;
 	return 0;
 }
@@ -103,15 +104,15 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 			h->err = 1;
 		h->space = 1;
 	}
-	int anchor = strcasecmp(n, "a") == 0;
+	int anchor = n[0] == 'a' && n[1] == '\0';
 	if (anchor)
 		end_anchor(h); /* anchors do not nest: an open one ends here */
 	for (size_t i = 0; atts && atts[i] && atts[i + 1] && !h->err; i += 2) {
 		const char *a = (const char *)atts[i], *v = (const char *)atts[i + 1];
-		if (strcasecmp(a, "href") != 0 && strcasecmp(a, "src") != 0 &&
-		    strcasecmp(a, "action") != 0 && strcasecmp(a, "background") != 0)
-			continue;
-		if (anchor && strcasecmp(a, "href") == 0) {
+		if (strcmp(a, "href") != 0 && strcmp(a, "src") != 0 && strcmp(a, "action") != 0 &&
+		    strcmp(a, "background") != 0)
+			continue; /* attribute names come in lower case too */
+		if (anchor && strcmp(a, "href") == 0) {
 			buf_reset(&h->href);
 			buf_reset(&h->anchor);
 			if (buf_adds(&h->href, v) == BUF_NOMEM)
@@ -129,7 +130,7 @@ static void on_end(void *ctx, const xmlChar *name)
 	const char *n = (const char *)name;
 	if (in(n, hidden_tags) && h->hidden)
 		h->hidden--;
-	if (strcasecmp(n, "a") == 0)
+	if (n[0] == 'a' && n[1] == '\0')
 		end_anchor(h);
 }
 

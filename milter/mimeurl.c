@@ -74,20 +74,19 @@ static int host_char(int c)
 	return isalnum(c) || c == '-' || c == '.' || c == '_' || c >= 0x80;
 }
 
-/* clean - the URL without surrounding blanks and with tabs and line breaks dropped */
-static int clean(const char *in, size_t len, struct buf *out)
+/* clean - the URL without surrounding blanks, with tabs and line breaks dropped and
+ * backslashes made slashes, into out (URL_MAX * 2 bytes, cut there); its length */
+static size_t clean(const char *in, size_t len, char *out)
 {
 	while (len && (unsigned char)*in <= ' ')
 		in++, len--;
 	while (len && (unsigned char)in[len - 1] <= ' ')
 		len--;
-	if (len > URL_MAX * 2)
-		len = URL_MAX * 2;
-	for (size_t i = 0; i < len; i++)
-		if (in[i] != '\t' && in[i] != '\r' && in[i] != '\n' &&
-		    buf_add(out, in[i] == '\\' ? "/" : in + i, 1) == BUF_NOMEM)
-			return -1;
-	return 0;
+	size_t n = 0;
+	for (size_t i = 0; i < len && n < URL_MAX * 2; i++)
+		if (in[i] != '\t' && in[i] != '\r' && in[i] != '\n')
+			out[n++] = in[i] == '\\' ? '/' : in[i];
+	return n;
 }
 
 /* scheme - the scheme's length (before ':') when it is one we keep, else 0 */
@@ -140,60 +139,46 @@ static int norm_host(const char *h, size_t n, struct buf *host)
 }
 
 /* norm_rest - path and query: unreserved escapes decoded, other escapes upper-cased,
- * bytes outside printable ASCII escaped, the fragment dropped */
-static int norm_rest(const char *s, size_t n, struct buf *url)
+ * bytes outside printable ASCII escaped, the fragment dropped; into o (room bytes, the
+ * rest cut); its length */
+static size_t norm_rest(const char *s, size_t n, char *o, size_t room)
 {
 	static const char hx[] = "0123456789ABCDEF";
-	if (n == 0 || *s != '/')
-		if (buf_add(url, "/", 1) == BUF_NOMEM)
-			return -1;
-	for (size_t i = 0; i < n && s[i] != '#'; i++) {
+	size_t k = 0;
+	if ((n == 0 || *s != '/') && room)
+		o[k++] = '/';
+	for (size_t i = 0; i < n && s[i] != '#' && k + 3 <= room; i++) {
 		int c = (unsigned char)s[i];
-		char e[3] = {'%', 0, 0};
-		int rc;
 		if (c == '%' && i + 2 < n && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
-			int v = hexv(s[i + 1]) << 4 | hexv(s[i + 2]);
+			c = hexv(s[i + 1]) << 4 | hexv(s[i + 2]);
 			i += 2;
-			if (unreserved(v)) {
-				char ch = (char)v;
-				rc = buf_add(url, &ch, 1);
-			} else {
-				e[1] = hx[v >> 4];
-				e[2] = hx[v & 15];
-				rc = buf_add(url, e, 3);
+			if (unreserved(c)) {
+				o[k++] = (char)c;
+				continue;
 			}
-		} else if (c <= ' ' || c >= 0x7f || c == '"' || c == '<' || c == '>') {
-			e[1] = hx[c >> 4];
-			e[2] = hx[c & 15];
-			rc = buf_add(url, e, 3);
-		} else
-			rc = buf_add(url, s + i, 1);
-		if (rc == BUF_NOMEM)
-			return -1;
-		if (rc == BUF_TOOBIG)
-			break; /* URL_MAX: the rest is cut */
+		} else if (c > ' ' && c < 0x7f && c != '"' && c != '<' && c != '>') {
+			o[k++] = (char)c;
+			continue;
+		}
+		o[k++] = '%';
+		o[k++] = hx[c >> 4];
+		o[k++] = hx[c & 15];
 	}
-	return 0;
+	return k;
 }
 
 /* mime_url_norm - see mimeint.h */
 int mime_url_norm(const char *in, size_t len, struct buf *url, struct buf *host)
 {
-	struct buf c;
-	buf_init(&c, 0);
+	char s[URL_MAX * 2], out[URL_MAX];
+	s[0] = '\0'; /* for the compiler: clean() may write nothing */
 	buf_reset(url);
 	buf_reset(host);
-	url->max = URL_MAX;
-	int rc = -1;
-	if (clean(in, len, &c) < 0)
-		goto done;
-	const char *s = c.data ? c.data : "";
-	size_t n = c.len, sl = scheme(s, n), i = sl + 1;
-	rc = 0;
+	size_t n = clean(in, len, s), sl = scheme(s, n), i = sl + 1;
 	if (sl == 0 && n > 4 && strncasecmp(s, "www.", 4) == 0)
 		i = 0; /* "www.example.com/x": http */
 	else if (sl == 0)
-		goto done;
+		return 0;
 	while (i < n && s[i] == '/')
 		i++;
 	size_t a = i; /* the authority: [userinfo@]host[:port] */
@@ -213,24 +198,23 @@ int mime_url_norm(const char *in, size_t len, struct buf *url, struct buf *host)
 			he = k - 1;
 			break;
 		}
-	char sch[8];
-	for (size_t k = 0; k <= (sl ? sl : 4) && k < sizeof(sch); k++)
-		sch[k] = sl ? (char)tolower((unsigned char)s[k]) : "http"[k];
-	sch[sl ? sl : 4] = '\0';
+	const char *sch = sl == 0              ? "http"
+			  : sl == 5            ? "https"
+			  : tolower(*s) == 'h' ? "http"
+					       : "ftp";
 	int dflt = port == 0 || (port == 80 && strcmp(sch, "http") == 0) ||
 		   (port == 443 && strcmp(sch, "https") == 0) ||
 		   (port == 21 && strcmp(sch, "ftp") == 0);
-	if (port >= 65536 || (rc = norm_host(s + hs, he - hs, host)) <= 0)
-		goto done;
-	rc = -1;
-	if (buf_printf(url, "%s://%s", sch, host->data) == BUF_NOMEM ||
-	    (!dflt && buf_printf(url, ":%zu", port) == BUF_NOMEM) ||
-	    norm_rest(s + i, n - i, url) < 0)
-		goto done;
-	rc = 1;
-done:
-	buf_free(&c);
-	return rc;
+	int rc = port >= 65536 ? 0 : norm_host(s + hs, he - hs, host);
+	if (rc <= 0)
+		return rc;
+	int k = dflt ? snprintf(out, sizeof(out), "%s://%s", sch, host->data)
+		     : snprintf(out, sizeof(out), "%s://%s:%zu", sch, host->data, port);
+	size_t ol = k > 0 && (size_t)k < sizeof(out) ? (size_t)k : 0;
+	if (ol == 0)
+		return 0;
+	ol += norm_rest(s + i, n - i, out + ol, sizeof(out) - ol);
+	return buf_add(url, out, ol) == BUF_NOMEM ? -1 : 1;
 }
 
 /* is_ip - an IPv4 dotted quad or an IPv6 literal host */
@@ -286,6 +270,21 @@ done:
 	return rc;
 }
 
+/* domain_of - the registrable domain of host into d, through r's one-entry cache (the
+ * URLs of a message mostly share their hosts) */
+static int domain_of(struct mime_result *r, const char *host, struct buf *d)
+{
+	if (strcmp(host, r->last_host) == 0)
+		return buf_adds(d, r->last_domain) == BUF_NOMEM ? -1 : 0;
+	if (mime_url_domain(host, d) < 0)
+		return -1;
+	if (strlen(host) < sizeof(r->last_host) && d->len < sizeof(r->last_domain)) {
+		memcpy(r->last_host, host, strlen(host) + 1);
+		memcpy(r->last_domain, d->data, d->len + 1);
+	}
+	return 0;
+}
+
 /* mime_url_add - one link */
 int mime_url_add(struct mime_result *r, unsigned urls_max, const char *url, size_t len,
 		 const char *shown, size_t shown_len)
@@ -299,9 +298,10 @@ int mime_url_add(struct mime_result *r, unsigned urls_max, const char *url, size
 	if (rc <= 0)
 		goto done;
 	rc = -1;
-	if (mime_url_domain(h.data, &d) < 0)
+	int known = mime_list_has(&r->urls, u.data, u.len);
+	if ((!known || shown) && domain_of(r, h.data, &d) < 0)
 		goto done;
-	if (!mime_list_has(&r->urls, u.data, u.len)) {
+	if (!known) {
 		int added = mime_list_add(&r->urls, u.data, u.len, urls_max);
 		if (added < 0 ||
 		    (added == 0 && mime_note(r, "mime.urls_exceeded", "%u", urls_max) < 0))

@@ -142,6 +142,7 @@ static void test_html(void)
 	     "seen"},
 	    {"a<script>hidden()</script>b", "ab"},
 	    {"one<br>two<div>three</div>", "one\ntwo\nthree"},
+	    {"<P>Up<BR>per<SCRIPT>x</SCRIPT></P>", "Up\nper"}, /* names come lower-cased */
 	    {"  lots   of\n\n blanks  ", "lots of blanks"},
 	    {"<p>unclosed <b>tags <i>everywhere", "unclosed tags everywhere"},
 	    {"<meta charset=\"iso-8859-1\"><p>caf\xc3\xa9</p>", "caf\xc3\xa9"}, /* stays UTF-8 */
