@@ -103,6 +103,13 @@ static const struct key keys[] = {
     {"dnsbl", K_DNSBL, F(dnsbl), NULL},
     {"rhsbl", K_RHSBL, F(rhsbl), NULL},
     {"iprev", K_BOOL, F(iprev), "yes"},
+    {"mime_scan_max", K_SIZE, F(mime_scan_max), "10M"},
+    {"mime_depth_max", K_COUNT, F(mime_depth_max), "20"},
+    {"mime_parts_max", K_COUNT, F(mime_parts_max), "1000"},
+    {"mime_part_bytes_max", K_SIZE, F(mime_part_bytes_max), "10M"},
+    {"mime_bytes_max", K_SIZE, F(mime_bytes_max), "20M"},
+    {"mime_urls_max", K_COUNT, F(mime_urls_max), "200"},
+    {"mime_header_line_max", K_SIZE, F(mime_header_line_max), "64K"},
 };
 #undef F
 

@@ -54,11 +54,18 @@ struct conf {
 	int received_spf;                /* add a Received-SPF header */
 	int authres_remove_all;          /* remove every incoming Authentication-Results */
 	struct conf_list authres_trusted_hosts; /* when set, A-R from other clients all go */
-	int on_dns_error_tempfail; /* a DNS temperror in a check tempfails the message */
-	struct conf_list dnsbl;    /* "NAME ZONE [...]" per dnsbl line (replist.h) */
-	struct conf_list rhsbl;    /* "NAME ZONE [...]" per rhsbl line */
-	int iprev;                 /* check the client's forward-confirmed reverse DNS */
-	uint64_t hash;             /* FNV-1a of the file's bytes */
+	int on_dns_error_tempfail;   /* a DNS temperror in a check tempfails the message */
+	struct conf_list dnsbl;      /* "NAME ZONE [...]" per dnsbl line (replist.h) */
+	struct conf_list rhsbl;      /* "NAME ZONE [...]" per rhsbl line */
+	int iprev;                   /* check the client's forward-confirmed reverse DNS */
+	size_t mime_scan_max;        /* message bytes the MIME analysis reads */
+	unsigned mime_depth_max;     /* MIME nesting walked */
+	unsigned mime_parts_max;     /* MIME parts walked */
+	size_t mime_part_bytes_max;  /* decoded bytes kept per part */
+	size_t mime_bytes_max;       /* decoded bytes per message */
+	unsigned mime_urls_max;      /* URLs kept */
+	size_t mime_header_line_max; /* a longer header line in a part is an oddity */
+	uint64_t hash;               /* FNV-1a of the file's bytes */
 };
 
 /* conf_load - read and validate path (NULL: defaults only); NULL with every problem in errs */

@@ -29,6 +29,7 @@
 #include "findings.h"
 #include "generation.h"
 #include "message.h"
+#include "mime.h"
 #include "policy.h"
 #include "reputation.h"
 #include "rules.h"
@@ -370,9 +371,106 @@ static int rule_body(const struct message *m, struct buf *b)
 	return 0;
 }
 
+/* mime_input - the message as the MIME analysis reads it: header fields, an empty line,
+ * the body; at most mime_scan_max bytes (*cut says when there were more) */
+static int mime_input(const struct message *m, struct buf *b, int *cut)
+{
+	buf_init(b, m->gen->conf->mime_scan_max);
+	*cut = 0;
+	int rc = BUF_OK;
+	for (size_t i = 0; rc == BUF_OK && i < m->nhdr; i++)
+		rc = buf_printf(b, "%s:%s%s\r\n", m->hdrs[i].name,
+				m->hdrs[i].value[0] == ' ' ? "" : " ", m->hdrs[i].value);
+	if (rc == BUF_OK)
+		rc = buf_add(b, "\r\n", 2);
+	char chunk[16384];
+	for (size_t off = 0; rc == BUF_OK && off < spool_size(m->body);) {
+		size_t room = b->max - b->len, want = spool_size(m->body) - off;
+		if (want > sizeof(chunk))
+			want = sizeof(chunk);
+		if (want > room) {
+			want = room;
+			*cut = 1;
+		}
+		ssize_t r = want ? spool_read(m->body, off, chunk, want) : 0;
+		if (r <= 0)
+			break; /* a read error: the analysis sees what was read */
+		rc = buf_add(b, chunk, (size_t)r);
+		off += (size_t)r;
+	}
+	if (rc == BUF_TOOBIG)
+		*cut = 1;
+	return rc == BUF_NOMEM ? -1 : 0;
+}
+
+/* mime_facts - the MIME analysis of the message into mr, its facts into f */
+static int mime_facts(const struct message *m, struct findings *f, struct mime_result *mr)
+{
+	const struct conf *c = m->gen->conf;
+	struct mime_opts o;
+	mime_opts_default(&o);
+	o.depth_max = c->mime_depth_max;
+	o.parts_max = c->mime_parts_max;
+	o.part_bytes_max = c->mime_part_bytes_max;
+	o.total_bytes_max = c->mime_bytes_max;
+	o.urls_max = c->mime_urls_max;
+	o.header_line_max = c->mime_header_line_max;
+	struct buf in;
+	int cut, rc = -1;
+	if (mime_input(m, &in, &cut) < 0 ||
+	    mime_analyze(in.data ? in.data : "", in.len, &o, mr) < 0)
+		goto done;
+	if (cut && fnd_add(f, "mime.scan_truncated", "%zu", c->mime_scan_max) < 0)
+		goto done;
+	if (fnd_add(f, "mime.parts", "%zu", mr->nparts) < 0)
+		goto done;
+	for (size_t i = 0; i < mr->nparts; i++) {
+		const struct mime_part *p = &mr->parts[i];
+		if (fnd_add(f, "mime.part", "%s %s%s%s%s%s%s%s%s%s size=%zu%s%s", p->path, p->type,
+			    p->charset ? " charset=" : "", p->charset ? p->charset : "",
+			    p->encoding ? " encoding=" : "", p->encoding ? p->encoding : "",
+			    p->disposition ? " disposition=" : "",
+			    p->disposition ? p->disposition : "", p->filename ? " filename=" : "",
+			    p->filename ? p->filename : "", p->size, p->sniffed ? " sniffed=" : "",
+			    p->sniffed ? p->sniffed : "") < 0)
+			goto done;
+		if (p->attachment &&
+		    fnd_add(f, "mime.attachment", "%s %s", p->filename ? p->filename : "(no name)",
+			    p->sniffed && strcmp(p->sniffed, p->type) != 0 ? p->sniffed : p->type) <
+			0)
+			goto done;
+	}
+	for (size_t i = 0; i < mr->urls.n; i++)
+		if (fnd_add(f, "mime.url", "%s", mr->urls.v[i]) < 0)
+			goto done;
+	for (size_t i = 0; i < mr->domains.n; i++)
+		if (fnd_add(f, "mime.url_domain", "%s", mr->domains.v[i]) < 0)
+			goto done;
+	for (size_t i = 0; i < mr->nnotes; i++)
+		if (fnd_add(f, mr->notes[i].name, "%s", mr->notes[i].value) < 0)
+			goto done;
+	rc = 0;
+done:
+	buf_free(&in);
+	return rc;
+}
+
+/* mime_values - the MIME rule targets' values, from mr, into x (5 entries) */
+static void mime_values(const struct mime_result *mr, struct rule_values *x)
+{
+	const struct mime_list *l[] = {&mr->text, &mr->urls, &mr->domains, &mr->att_name,
+				       &mr->att_type};
+	static const char *const names[] = {"body", "url", "url-domain", "attachment:name",
+					    "attachment:type"};
+	for (size_t i = 0; i < ARRAY_LEN(l); i++)
+		x[i] = (struct rule_values){names[i], (const char *const *)l[i]->v, l[i]->len,
+					    l[i]->n};
+}
+
 /* run_rules - evaluate the generation's rules against the message; hits into out and,
  * as findings, "rules.hit" and "rules.limit" */
-static int run_rules(const struct session *s, const struct message *m, struct scan_out *out)
+static int run_rules(const struct session *s, const struct message *m, const struct mime_result *mr,
+		     struct scan_out *out)
 {
 	const struct rule_set *rs = m->gen->rules;
 	if (rs == NULL || rule_count(rs) == 0)
@@ -385,6 +483,8 @@ static int run_rules(const struct session *s, const struct message *m, struct sc
 		goto done;
 	for (size_t i = 0; i < m->nhdr; i++)
 		hdrs[i] = (struct rule_header){m->hdrs[i].name, m->hdrs[i].value};
+	struct rule_values extra[5];
+	mime_values(mr, extra);
 	struct rule_input in = {.hdrs = hdrs,
 				.nhdr = m->nhdr,
 				.client_addr = s->client_addr,
@@ -396,7 +496,9 @@ static int run_rules(const struct session *s, const struct message *m, struct sc
 				.size = m->size,
 				.body = body.data ? body.data : "",
 				.body_len = body.len,
-				.findings = out->findings};
+				.findings = out->findings,
+				.extra = extra,
+				.nextra = ARRAY_LEN(extra)};
 	if (rule_eval(out->run, &in, &out->hits, &out->nhits, &out->limits, &out->nlimits) < 0)
 		goto done;
 	rc = 0;
@@ -428,14 +530,19 @@ int scan_message(const struct session *s, const struct message *m, struct scan_o
 	struct findings *f = out->findings = fnd_new();
 	if (f == NULL)
 		return -1;
+	struct mime_result mr;
+	memset(&mr, 0, sizeof(mr));
+	int rc = 0;
 	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 || header_facts(m, f) < 0 ||
 	    spf_facts(m, f) < 0 || (s->rep && rep_facts(s->rep, &m->dns_deadline, f) < 0) ||
-	    pol_lists(m->gen->policy, f) < 0 || run_rules(s, m, out) < 0 ||
+	    mime_facts(m, f, &mr) < 0 || pol_lists(m->gen->policy, f) < 0 ||
+	    run_rules(s, m, &mr, out) < 0 ||
 	    pol_decide(m->gen->policy, f, out->hits, out->nhits, v) < 0 ||
 	    scan_finish(s, m, v, 0) < 0) {
 		scan_out_free(out);
 		vd_free(v);
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	mime_result_free(&mr);
+	return rc;
 }

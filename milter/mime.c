@@ -1,0 +1,702 @@
+/*
+ * mime.c - walk a message's MIME structure: parts, transfer decoding, text.
+ *
+ * SYNOPSIS
+ *	struct mime_opts o; mime_opts_default(&o);
+ *	struct mime_result r;
+ *	if (mime_analyze(msg, len, &o, &r) == 0) { ... r.parts, r.text, r.urls ...; }
+ *	mime_result_free(&r);
+ *
+ * DESCRIPTION
+ *	The walk finds the parts itself (boundary delimiter lines, header
+ *	blocks, enclosed messages) over the message bytes, which it only
+ *	borrows; GMime parses the header fields that carry MIME semantics
+ *	(Content-Type and Content-Disposition with RFC 2231 parameters and
+ *	RFC 2047 words in them) and does base64 and quoted-printable decoding.
+ *	The walk is ours, not g_mime_parser's, so that nesting depth, part
+ *	count and decoded bytes are bounded before anything is built: GMime's
+ *	parser recurses once per nesting level and builds an object per part,
+ *	whatever their number.
+ *	Each leaf is decoded (at most part_bytes_max, and at most what is left
+ *	of total_bytes_max), its first bytes sniffed (mimesniff.c); text parts
+ *	are converted to UTF-8 (mimecharset.c), HTML reduced to its visible text
+ *	and links (mimehtml.c), and URLs collected (mimeurl.c). A part that is
+ *	an attachment gives its name and types.
+ *
+ * DIAGNOSTICS
+ *	Malformed input is data: each oddity is a note (mime.boundary_missing,
+ *	mime.boundary_unterminated, mime.bad_base64, mime.charset_unknown,
+ *	mime.html_only, mime.header_too_long, mime.depth_exceeded,
+ *	mime.parts_exceeded, mime.part_truncated, mime.bytes_exceeded, ...),
+ *	and the walk goes on. -1 only when memory runs out.
+ *
+ * THREAD SAFETY
+ *	Reentrant. The libraries are initialised once (pthread_once).
+ */
+#include "config.h"
+
+#include "mime.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <gmime/gmime.h>
+
+#include "buf.h"
+#include "mimeint.h"
+
+/* One part's header fields that matter to MIME, unfolded. */
+struct hview {
+	struct buf ctype, cte, cdisp; /* owned contents: the first instance of each field */
+	int have_ctype, have_cte, have_cdisp;
+};
+
+/* The walk's state. */
+struct walk {
+	const struct mime_opts *o; /* borrowed */
+	struct mime_result *r;     /* borrowed: where results go */
+	int has_plain, has_html;   /* body text seen of each kind (for mime.html_only) */
+};
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+/* init - the libraries, once per process */
+static void init(void)
+{
+	g_mime_init();
+	mime_lib_init();
+}
+
+/* mime_init - the libraries, once */
+void mime_init(void)
+{
+	pthread_once(&init_once, init);
+}
+
+/* mime_opts_default - the documented defaults */
+void mime_opts_default(struct mime_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->depth_max = 20;
+	o->parts_max = 1000;
+	o->part_bytes_max = 10 * 1024 * 1024;
+	o->total_bytes_max = 20 * 1024 * 1024;
+	o->urls_max = 200;
+	o->header_line_max = 64 * 1024;
+}
+
+/* grow - room for one more element in *arr (n used of *cap, each size bytes) */
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 8;
+	void *a = realloc(*arr, nc * size);
+	if (a == NULL)
+		return -1;
+	*arr = a;
+	*cap = nc;
+	return 0;
+}
+
+/* mime_note - record an oddity */
+int mime_note(struct mime_result *r, const char *name, const char *fmt, ...)
+{
+	char val[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < r->nnotes; i++)
+		if (r->notes[i].name == name && strcmp(r->notes[i].value, val) == 0)
+			return 0;
+	if (r->nnotes >= MIME_NOTES_MAX)
+		return 0;
+	if (grow((void **)&r->notes, &r->notes_cap, r->nnotes, sizeof(*r->notes)) < 0)
+		return -1;
+	char *v = strdup(val);
+	if (v == NULL)
+		return -1;
+	r->notes[r->nnotes++] = (struct mime_note){name, v};
+	return 0;
+}
+
+/* mime_list_has - linear search (lists are short: urls_max) */
+int mime_list_has(const struct mime_list *l, const char *s, size_t len)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->len[i] == len && memcmp(l->v[i], s, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* mime_list_add - append a copy */
+int mime_list_add(struct mime_list *l, const char *s, size_t len, size_t max)
+{
+	if (l->n >= max)
+		return 0;
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 8;
+		char **v = realloc(l->v, nc * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		l->v = v;
+		size_t *ln = realloc(l->len, nc * sizeof(*ln));
+		if (ln == NULL)
+			return -1;
+		l->len = ln;
+		l->cap = nc;
+	}
+	char *c = malloc(len + 1);
+	if (c == NULL)
+		return -1;
+	memcpy(c, s, len);
+	c[len] = '\0';
+	l->v[l->n] = c;
+	l->len[l->n++] = len;
+	return 1;
+}
+
+/* mime_list_free - release */
+void mime_list_free(struct mime_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	free(l->len);
+	memset(l, 0, sizeof(*l));
+}
+
+/* mime_result_free - release */
+void mime_result_free(struct mime_result *r)
+{
+	for (size_t i = 0; i < r->nparts; i++) {
+		struct mime_part *p = &r->parts[i];
+		free(p->type);
+		free(p->charset);
+		free(p->encoding);
+		free(p->disposition);
+		free(p->filename);
+	}
+	free(r->parts);
+	mime_list_free(&r->text);
+	mime_list_free(&r->urls);
+	mime_list_free(&r->domains);
+	mime_list_free(&r->att_name);
+	mime_list_free(&r->att_type);
+	for (size_t i = 0; i < r->nnotes; i++)
+		free(r->notes[i].value);
+	free(r->notes);
+	memset(r, 0, sizeof(*r));
+}
+
+/* line_end - offset just past the line starting at off (its LF, or len) and, in *body, its
+ * length without the line break */
+static size_t line_end(const char *p, size_t len, size_t off, size_t *body)
+{
+	const char *nl = memchr(p + off, '\n', len - off);
+	size_t end = nl ? (size_t)(nl - p) : len;
+	size_t b = end - off;
+	if (b && p[off + b - 1] == '\r')
+		b--;
+	*body = b;
+	return nl ? end + 1 : len;
+}
+
+/* field_is - does the line (n bytes) start with header name (followed by optional blanks
+ * and a colon)? Sets *val to the offset of the value. */
+static int field_is(const char *l, size_t n, const char *name, size_t *val)
+{
+	size_t k = strlen(name);
+	if (n <= k || strncasecmp(l, name, k) != 0)
+		return 0;
+	while (k < n && (l[k] == ' ' || l[k] == '\t'))
+		k++;
+	if (k >= n || l[k] != ':')
+		return 0;
+	*val = k + 1;
+	return 1;
+}
+
+/* looks_field - a header field line: a name of printable or 8-bit characters, blanks (the
+ * obsolete syntax of RFC 5322 4.5.2), then a colon */
+static int looks_field(const char *l, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (unsigned char)l[i] > 32 && l[i] != 127 && l[i] != ':')
+		i++;
+	if (i == 0)
+		return 0;
+	while (i < n && (l[i] == ' ' || l[i] == '\t'))
+		i++;
+	return i < n && l[i] == ':';
+}
+
+/* parse_headers - the header block at the start of p; the body's offset, or -1 when out
+ * of memory. A line that is not a field ends the block (it is body). */
+static long parse_headers(struct walk *w, const char *p, size_t len, const char *path,
+			  struct hview *h)
+{
+	size_t max = w->o->header_line_max;
+	buf_init(&h->ctype, max);
+	buf_init(&h->cte, max);
+	buf_init(&h->cdisp, max);
+	h->have_ctype = h->have_cte = h->have_cdisp = 0;
+	struct buf *cur = NULL; /* the field being unfolded, or NULL: one we skip */
+	size_t off = 0, curlen = 0;
+	while (off < len) {
+		size_t n, next = line_end(p, len, off, &n);
+		const char *l = p + off;
+		if (n == 0) {
+			off = next; /* the empty line: the body follows */
+			break;
+		}
+		if (l[0] == ' ' || l[0] == '\t') {
+			if (off == 0)
+				break; /* no header at all */
+			curlen += n;
+		} else if (looks_field(l, n)) {
+			cur = NULL;
+			curlen = n;
+			size_t v;
+			if (!h->have_ctype && field_is(l, n, "content-type", &v))
+				cur = &h->ctype, h->have_ctype = 1;
+			else if (!h->have_cte && field_is(l, n, "content-transfer-encoding", &v))
+				cur = &h->cte, h->have_cte = 1;
+			else if (!h->have_cdisp && field_is(l, n, "content-disposition", &v))
+				cur = &h->cdisp, h->have_cdisp = 1;
+			if (cur) {
+				l += v;
+				n -= v;
+			}
+		} else if (off == 0 && n > 5 && memcmp(l, "From ", 5) == 0) {
+			cur = NULL; /* an mbox "From " line before the header */
+		} else {
+			/* not a field: the body starts here, as Postfix's MIME parser has it */
+			if (mime_note(w->r, "mime.bad_header", "%s", path) < 0)
+				return -1;
+			break; /* not a field: the body starts here */
+		}
+		if (curlen > max && mime_note(w->r, "mime.header_too_long", "%s", path) < 0)
+			return -1;
+		if (cur && buf_add(cur, l, n) == BUF_NOMEM)
+			return -1;
+		off = next;
+	}
+	return (long)off;
+}
+
+/* hview_free - release */
+static void hview_free(struct hview *h)
+{
+	buf_free(&h->ctype);
+	buf_free(&h->cte);
+	buf_free(&h->cdisp);
+}
+
+/* lower_dup - a lower-case copy of s with surrounding blanks trimmed */
+static char *lower_dup(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	char *d = strndup(s, n);
+	for (size_t i = 0; d && d[i]; i++)
+		d[i] = (char)tolower((unsigned char)d[i]);
+	return d;
+}
+
+/* new_part - append a part; its index, or -1 when out of memory */
+static long new_part(struct mime_result *r, const char *path, unsigned depth)
+{
+	if (grow((void **)&r->parts, &r->parts_cap, r->nparts, sizeof(*r->parts)) < 0)
+		return -1;
+	struct mime_part *p = &r->parts[r->nparts];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	p->depth = depth;
+	return (long)r->nparts++;
+}
+
+/* describe - content type, charset, boundary, disposition and file name into part i;
+ * *boundary gets an owned copy of the boundary (or NULL). -1 when out of memory. */
+static int describe(struct mime_result *r, size_t i, const struct hview *h, int digest,
+		    char **boundary)
+{
+	struct mime_part *p = &r->parts[i];
+	*boundary = NULL;
+	GMimeContentType *ct = NULL;
+	if (h->have_ctype && h->ctype.data)
+		ct = g_mime_content_type_parse(NULL, h->ctype.data);
+	const char *media = ct ? g_mime_content_type_get_media_type(ct) : NULL;
+	const char *sub = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
+	int dflt = media == NULL || sub == NULL || !*media || !*sub ||
+		   (strcmp(media, "application") == 0 && strcmp(sub, "octet-stream") == 0 &&
+		    strchr(h->ctype.data, '/') == NULL); /* GMime's answer to no type at all */
+	char tbuf[256];
+	if (dflt) /* absent or unparsable: RFC 2045 5.2, RFC 2046 5.1.5 for digests */
+		snprintf(tbuf, sizeof(tbuf), "%s", digest ? "message/rfc822" : "text/plain");
+	else
+		snprintf(tbuf, sizeof(tbuf), "%s/%s", media, sub);
+	p->type = lower_dup(tbuf);
+	const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
+	const char *bd = ct ? g_mime_content_type_get_parameter(ct, "boundary") : NULL;
+	const char *name = ct ? g_mime_content_type_get_parameter(ct, "name") : NULL;
+	int rc = p->type ? 0 : -1;
+	if (rc == 0 && cs && *cs && (p->charset = lower_dup(cs)) == NULL)
+		rc = -1;
+	if (rc == 0 && bd && *bd && (*boundary = strdup(bd)) == NULL)
+		rc = -1;
+	if (rc == 0 && h->have_cte && h->cte.data && (p->encoding = lower_dup(h->cte.data)) == NULL)
+		rc = -1;
+	GMimeContentDisposition *cd = NULL;
+	if (rc == 0 && h->have_cdisp && h->cdisp.data)
+		cd = g_mime_content_disposition_parse(NULL, h->cdisp.data);
+	const char *disp = cd ? g_mime_content_disposition_get_disposition(cd) : NULL;
+	const char *fname = cd ? g_mime_content_disposition_get_parameter(cd, "filename") : NULL;
+	if (fname == NULL || *fname == '\0')
+		fname = name;
+	if (rc == 0 && disp && *disp && (p->disposition = lower_dup(disp)) == NULL)
+		rc = -1;
+	if (rc == 0 && fname && *fname && (p->filename = strdup(fname)) == NULL)
+		rc = -1;
+	if (cd)
+		g_object_unref(cd);
+	if (ct)
+		g_object_unref(ct);
+	return rc;
+}
+
+/* b64_junk - does base64 text hold bytes outside the alphabet, blanks and padding, or
+ * data after the padding? */
+static int b64_junk(const char *s, size_t n)
+{
+	int pad = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=') {
+			pad = 1;
+			continue;
+		}
+		if (pad || !(isalnum(c) || c == '+' || c == '/') || c >= 0x80)
+			return 1;
+	}
+	return 0;
+}
+
+#define DECODE_CHUNK 65536 /* encoded bytes decoded per step */
+
+/* decode - the transfer decoding of part i's body: *out points into body or into *owned.
+ * At most max bytes come out (*cut says when there were more). -1 when out of memory. */
+static int decode(struct walk *w, size_t i, const char *body, size_t len, size_t max,
+		  const char **out, size_t *outlen, char **owned, int *cut)
+{
+	const char *enc = w->r->parts[i].encoding;
+	*owned = NULL;
+	*cut = 0;
+	int b64 = enc && strcmp(enc, "base64") == 0;
+	int qp = enc && strcmp(enc, "quoted-printable") == 0;
+	if (!b64 && !qp) {
+		*out = body;
+		*outlen = len < max ? len : max;
+		*cut = len > max;
+		return 0;
+	}
+	GMimeEncoding st;
+	g_mime_encoding_init_decode(&st, b64 ? GMIME_CONTENT_ENCODING_BASE64
+					     : GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	size_t size = g_mime_encoding_outlen(&st, len);
+	if (size > max + g_mime_encoding_outlen(&st, DECODE_CHUNK))
+		size = max + g_mime_encoding_outlen(&st, DECODE_CHUNK);
+	char *d = malloc(size + 1);
+	if (d == NULL)
+		return -1;
+	size_t n = 0, pos = 0;
+	while (pos < len && n < max) {
+		size_t c = len - pos < DECODE_CHUNK ? len - pos : DECODE_CHUNK;
+		n += g_mime_encoding_step(&st, body + pos, c, d + n);
+		pos += c;
+	}
+	if (b64 && b64_junk(body, pos) &&
+	    mime_note(w->r, "mime.bad_base64", "%s", w->r->parts[i].path) < 0) {
+		free(d);
+		return -1;
+	}
+	*cut = n > max || pos < len;
+	if (n > max)
+		n = max;
+	d[n] = '\0';
+	*owned = d;
+	*out = d;
+	*outlen = n;
+	return 0;
+}
+
+/* decode_part - decode within what is left of the part and message budgets (a cut is a
+ * note); the part's size set. -1 when out of memory. */
+static int decode_part(struct walk *w, size_t i, const char *body, size_t len, const char **d,
+		       size_t *n, char **owned)
+{
+	struct mime_result *r = w->r;
+	size_t room = w->o->total_bytes_max > r->decoded ? w->o->total_bytes_max - r->decoded : 0;
+	size_t max = w->o->part_bytes_max < room ? w->o->part_bytes_max : room;
+	int cut;
+	if (decode(w, i, body, len, max, d, n, owned, &cut) < 0)
+		return -1;
+	r->parts[i].size = *n;
+	if (cut &&
+	    mime_note(r, max < w->o->part_bytes_max ? "mime.bytes_exceeded" : "mime.part_truncated",
+		      "%s", r->parts[i].path) < 0) {
+		free(*owned);
+		*owned = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int walk(struct walk *w, const char *p, size_t len, unsigned depth, const char *path,
+		int digest);
+
+/* is_text_body - does part i show as text (not an attachment)? */
+static int is_text_body(const struct mime_part *p)
+{
+	if (p->disposition && strcmp(p->disposition, "attachment") == 0)
+		return 0;
+	if (p->filename && !(p->disposition && strcmp(p->disposition, "inline") == 0))
+		return 0;
+	return strncmp(p->type, "text/", 5) == 0;
+}
+
+/* attachment - a leaf that is not shown as text: its name and types become values */
+static int attachment(struct walk *w, struct mime_part *p)
+{
+	struct mime_result *r = w->r;
+	p->attachment = 1;
+	size_t max = w->o->parts_max;
+	if (p->filename && !mime_list_has(&r->att_name, p->filename, strlen(p->filename)) &&
+	    mime_list_add(&r->att_name, p->filename, strlen(p->filename), max) < 0)
+		return -1;
+	if (!mime_list_has(&r->att_type, p->type, strlen(p->type)) &&
+	    mime_list_add(&r->att_type, p->type, strlen(p->type), max) < 0)
+		return -1;
+	if (p->sniffed && !mime_list_has(&r->att_type, p->sniffed, strlen(p->sniffed)) &&
+	    mime_list_add(&r->att_type, p->sniffed, strlen(p->sniffed), max) < 0)
+		return -1;
+	return 0;
+}
+
+/* text - a text part's decoded bytes as UTF-8 text (HTML: its visible text), URLs
+ * collected; the text becomes a value of the body target */
+static int text(struct walk *w, size_t i, const char *d, size_t n)
+{
+	struct mime_result *r = w->r;
+	size_t used = 0;
+	for (size_t k = 0; k < r->text.n; k++)
+		used += r->text.len[k];
+	size_t room = w->o->total_bytes_max > used ? w->o->total_bytes_max - used : 0;
+	if (room == 0)
+		return mime_note(r, "mime.bytes_exceeded", "%s", r->parts[i].path);
+	struct buf u, vis;
+	buf_init(&u, room);
+	buf_init(&vis, room);
+	int unknown = 0, rc = -1;
+	int html = strcmp(r->parts[i].type, "text/html") == 0;
+	if (mime_utf8(r->parts[i].charset, d, n, &u, &unknown) < 0)
+		goto done;
+	if (unknown && mime_note(r, "mime.charset_unknown", "%s %s", r->parts[i].path,
+				 r->parts[i].charset) < 0)
+		goto done;
+	if (html) {
+		w->has_html = 1;
+		if (mime_html(r, w->o->urls_max, u.data ? u.data : "", u.len, &vis) < 0)
+			goto done;
+	} else {
+		w->has_plain = w->has_plain || strcmp(r->parts[i].type, "text/plain") == 0;
+	}
+	const struct buf *t = html ? &vis : &u;
+	if (mime_url_scan(r, w->o->urls_max, t->data ? t->data : "", t->len) < 0 ||
+	    mime_list_add(&r->text, t->data ? t->data : "", t->len, (size_t)-1) < 0)
+		goto done;
+	rc = 0;
+done:
+	buf_free(&u);
+	buf_free(&vis);
+	return rc;
+}
+
+/* leaf - decode a body, sniff it, show it to the observer, then text or attachment */
+static int leaf(struct walk *w, size_t i, const char *body, size_t len)
+{
+	const char *d;
+	size_t n;
+	char *owned;
+	if (decode_part(w, i, body, len, &d, &n, &owned) < 0)
+		return -1;
+	w->r->decoded += n;
+	struct mime_part *p = &w->r->parts[i];
+	p->sniffed = mime_sniff((const unsigned char *)d, n);
+	if (w->o->leaf)
+		w->o->leaf(w->o->leaf_arg, p, d, n);
+	int rc = is_text_body(p) ? text(w, i, d, n) : attachment(w, p);
+	free(owned);
+	return rc;
+}
+
+/* find_delim - the next delimiter line of boundary b (with its leading "--") at or after
+ * off: its start in *at, the offset past it in *next; 1 found (*close: a close delimiter),
+ * 0 none */
+static int find_delim(const char *p, size_t len, size_t off, const char *b, size_t blen, size_t *at,
+		      size_t *next, int *close)
+{
+	while (off + blen <= len) {
+		const char *h = memmem(p + off, len - off, b, blen);
+		if (h == NULL)
+			return 0;
+		size_t s = (size_t)(h - p);
+		off = s + 1;
+		if (s > 0 && p[s - 1] != '\n')
+			continue;
+		size_t q = s + blen;
+		*close = q + 1 < len && p[q] == '-' && p[q + 1] == '-';
+		if (*close) /* RFC 2046 5.1.1: what follows the close delimiter is ignored */
+			q += 2;
+		else if (q < len && p[q] != ' ' && p[q] != '\t' && p[q] != '\r' && p[q] != '\n')
+			continue; /* "--boundaryX": another boundary that starts the same */
+		while (q < len && p[q] != '\n')
+			q++; /* the rest of a delimiter line is ignored (as mime4j and GMime do) */
+		if (q < len)
+			q++; /* the LF */
+		*at = s;
+		*next = q;
+		return 1;
+	}
+	return 0;
+}
+
+/* before - where the content before a delimiter at s ends: its line break belongs to it */
+static size_t before(const char *p, size_t start, size_t s)
+{
+	if (s > start && p[s - 1] == '\n')
+		s--;
+	if (s > start && p[s - 1] == '\r')
+		s--;
+	return s;
+}
+
+/* multipart - the body parts between the delimiters of boundary bd */
+static int multipart(struct walk *w, const char *p, size_t len, unsigned depth, const char *path,
+		     const char *bd, int digest)
+{
+	size_t blen = strlen(bd) + 2;
+	char *b = malloc(blen + 1);
+	if (b == NULL)
+		return -1;
+	b[0] = b[1] = '-';
+	memcpy(b + 2, bd, blen - 2);
+	b[blen] = '\0';
+	size_t at, next;
+	int close = 0, rc = 0, k = 0;
+	if (!find_delim(p, len, 0, b, blen, &at, &next, &close)) {
+		free(b);
+		return mime_note(w->r, "mime.boundary_missing", "%s", path);
+	}
+	while (rc == 0 && !close) {
+		size_t start = next, at2, next2;
+		int found = find_delim(p, len, start, b, blen, &at2, &next2, &close);
+		size_t end = found ? before(p, start, at2) : len;
+		if (!found && (rc = mime_note(w->r, "mime.boundary_unterminated", "%s", path)) < 0)
+			break;
+		char sub[64];
+		snprintf(sub, sizeof(sub), "%s.%d", path, ++k);
+		if (w->r->nparts >= w->o->parts_max) {
+			rc = mime_note(w->r, "mime.parts_exceeded", "%u", w->o->parts_max);
+			break;
+		}
+		rc = walk(w, p + start, end - start, depth + 1, sub, digest);
+		if (!found)
+			break;
+		next = next2;
+	}
+	free(b);
+	return rc;
+}
+
+/* enclosed - a message/rfc822 part: its body (transfer-decoded if need be) is a message */
+static int enclosed(struct walk *w, size_t i, const char *body, size_t len, unsigned depth,
+		    const char *path)
+{
+	const char *msg;
+	size_t n;
+	char *owned;
+	if (decode_part(w, i, body, len, &msg, &n, &owned) < 0)
+		return -1;
+	if (owned)
+		w->r->decoded += n; /* the decoded copy lives while its parts are walked */
+	char sub[64];
+	snprintf(sub, sizeof(sub), "%s.1", path);
+	int rc;
+	if (w->r->nparts >= w->o->parts_max)
+		rc = mime_note(w->r, "mime.parts_exceeded", "%u", w->o->parts_max);
+	else
+		rc = walk(w, msg, n, depth + 1, sub, 0);
+	free(owned);
+	return rc;
+}
+
+/* walk - one entity: header block, then body by kind */
+static int walk(struct walk *w, const char *p, size_t len, unsigned depth, const char *path,
+		int digest)
+{
+	struct hview h;
+	long off = parse_headers(w, p, len, path, &h);
+	long i = off < 0 ? -1 : new_part(w->r, path, depth);
+	char *bd = NULL;
+	int rc = -1;
+	if (i < 0 || describe(w->r, (size_t)i, &h, digest, &bd) < 0)
+		goto done;
+	const char *type = w->r->parts[i].type, *body = p + off;
+	size_t blen = len - (size_t)off;
+	int multi = strncmp(type, "multipart/", 10) == 0;
+	int msg = strcmp(type, "message/rfc822") == 0 || strcmp(type, "message/global") == 0;
+	if ((multi || msg) && depth >= w->o->depth_max) {
+		rc = mime_note(w->r, "mime.depth_exceeded", "%s", path);
+	} else if (multi && bd) {
+		w->r->parts[i].kind = MIME_MULTIPART;
+		rc = multipart(w, body, blen, depth, path, bd,
+			       strcmp(type, "multipart/digest") == 0);
+	} else if (msg) {
+		w->r->parts[i].kind = MIME_MESSAGE;
+		rc = enclosed(w, (size_t)i, body, blen, depth, path);
+	} else {
+		rc = multi ? mime_note(w->r, "mime.boundary_missing", "%s", path) : 0;
+		if (rc == 0)
+			rc = leaf(w, (size_t)i, body, blen);
+	}
+done:
+	free(bd);
+	hview_free(&h);
+	return rc;
+}
+
+/* mime_analyze - the whole message */
+int mime_analyze(const char *msg, size_t len, const struct mime_opts *o, struct mime_result *r)
+{
+	mime_init();
+	memset(r, 0, sizeof(*r));
+	struct walk w = {o, r, 0, 0};
+	if (walk(&w, msg, len, 0, "1", 0) < 0 ||
+	    (w.has_html && !w.has_plain && mime_note(r, "mime.html_only", "yes") < 0)) {
+		mime_result_free(r);
+		return -1;
+	}
+	return 0;
+}

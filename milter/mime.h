@@ -1,0 +1,105 @@
+/*
+ * mime.h - MIME analysis: the part tree, decoded text, URLs and attachments of a message.
+ *
+ * mime_analyze() walks a message (headers and body as received) within the limits given,
+ * and fills a struct mime_result: one entry per part, the decoded text of each text part
+ * in UTF-8 (HTML reduced to its visible text), the URLs found (normalised) with their
+ * registrable domains, the attachments' names and types, and the oddities seen. Hitting
+ * a limit is an oddity; the rest of the message is still analysed.
+ */
+#ifndef PORTCULLIS_MIME_H
+#define PORTCULLIS_MIME_H
+
+#include <stddef.h>
+
+#include "compat.h"
+
+/* How a part holds its content. */
+enum mime_kind {
+	MIME_LEAF = 0,  /* a body: text, image, application/... */
+	MIME_MULTIPART, /* children are its body parts */
+	MIME_MESSAGE,   /* message/rfc822 (or global): one child, the enclosed message */
+};
+
+/* One part, in tree order (a part comes before its children). */
+struct mime_part {
+	char path[64];       /* "1", "1.2", "1.2.1": the part's position (cut when deep) */
+	unsigned depth;      /* 0: the message itself */
+	enum mime_kind kind; /* leaf, multipart or enclosed message */
+	char *type;          /* owned: lower-case "text/plain" (the default when absent) */
+	char *charset;       /* owned, or NULL */
+	char *encoding;      /* owned: lower-case transfer encoding, or NULL (7bit) */
+	char *disposition;   /* owned: "inline", "attachment", ... or NULL */
+	char *filename;      /* owned: UTF-8 (RFC 2231 / RFC 2047 decoded), or NULL */
+	const char *sniffed; /* borrowed (static): type from the first bytes, or NULL */
+	size_t size;         /* decoded bytes (as far as decoded) */
+	int attachment;      /* counted as an attachment */
+};
+
+/* A list of values (a rule target's values): UTF-8 text, lengths given. */
+struct mime_list {
+	char **v;    /* owned array of owned strings */
+	size_t *len; /* owned: length of each */
+	size_t n, cap;
+};
+
+/* An oddity: a finding name under "mime." and what it is about. */
+struct mime_note {
+	const char *name; /* borrowed (static): "mime.bad_base64", ... */
+	char *value;      /* owned */
+};
+
+/* What the analysis found. Free with mime_result_free. */
+struct mime_result {
+	struct mime_part *parts; /* owned array */
+	size_t nparts, parts_cap;
+	struct mime_list text;     /* decoded text of each text part, UTF-8 (rule target body) */
+	struct mime_list urls;     /* normalised URLs, each once (rule target url) */
+	struct mime_list domains;  /* their registrable domains, each once (url-domain) */
+	struct mime_list att_name; /* attachment file names (attachment:name) */
+	struct mime_list att_type; /* attachment types, declared and sniffed (attachment:type) */
+	struct mime_note *notes;   /* owned array: the oddities, in the order seen */
+	size_t nnotes, notes_cap;
+	size_t decoded;        /* decoded bytes in all */
+	char last_host[256];   /* scratch: the last host mime_url_domain was asked about */
+	char last_domain[256]; /* and its registrable domain */
+};
+
+/* The limits (portcullis.conf mime_* keys), and an optional observer for tests. */
+struct mime_opts {
+	unsigned depth_max;     /* nesting deeper than this is not walked */
+	unsigned parts_max;     /* parts past this many are not walked */
+	size_t part_bytes_max;  /* decoded bytes kept per part */
+	size_t total_bytes_max; /* decoded bytes per message, all parts */
+	unsigned urls_max;      /* URLs kept */
+	size_t header_line_max; /* a longer header line is an oddity (and is cut) */
+	/* leaf - called with each leaf's transfer-decoded bytes (before charset conversion) */
+	void (*leaf)(void *arg, const struct mime_part *p, const char *data, size_t len);
+	void *leaf_arg; /* borrowed: leaf's argument */
+};
+
+/* mime_init - initialise the libraries once (mime_analyze calls it; call it before the
+ * functions of mimeint.h) */
+void mime_init(void);
+/* mime_opts_default - the defaults portcullis.conf documents */
+void mime_opts_default(struct mime_opts *o);
+/* mime_analyze - analyse msg (len bytes: header, empty line, body; CRLF or LF) into r,
+ * which the caller then owns. Malformed input is never an error. -1 when out of memory. */
+int mime_analyze(const char *msg, size_t len, const struct mime_opts *o, struct mime_result *r) WUR;
+/* mime_result_free - release */
+void mime_result_free(struct mime_result *r);
+
+/* helpers shared by the mime*.c files */
+/* mime_list_add - append a copy of s (len bytes) unless max values are there already;
+ * 1 added, 0 full, -1 out of memory */
+int mime_list_add(struct mime_list *l, const char *s, size_t len, size_t max) WUR;
+/* mime_list_has - is s (len bytes) in the list? */
+int mime_list_has(const struct mime_list *l, const char *s, size_t len);
+/* mime_list_free - release */
+void mime_list_free(struct mime_list *l);
+/* mime_note - record an oddity (at most MIME_NOTES_MAX; the same name and value once) */
+int mime_note(struct mime_result *r, const char *name, const char *fmt, ...) WUR PRINTF_LIKE(3, 4);
+
+#define MIME_NOTES_MAX 64
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * mimeint.h - what the mime*.c files share: charset conversion (mimecharset.c), HTML
+ * (mimehtml.c), URLs (mimeurl.c) and type sniffing (mimesniff.c). Unit tests use these
+ * directly.
+ */
+#ifndef PORTCULLIS_MIMEINT_H
+#define PORTCULLIS_MIMEINT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "compat.h"
+#include "mime.h"
+
+/* mime_lib_init - libxml2 and the public suffix list, once (mime_analyze calls it) */
+void mime_lib_init(void);
+
+/* mime_utf8 - append in (len bytes, in charset; NULL: undeclared) to out as UTF-8. An
+ * undeclared or ASCII charset with 8-bit data, and a charset iconv does not know
+ * (*unknown set), are read as UTF-8 when valid, else as windows-1252; bytes that do not
+ * convert become U+FFFD. Output past out's cap is dropped. -1 when out of memory. */
+int mime_utf8(const char *charset, const char *in, size_t len, struct buf *out, int *unknown) WUR;
+/* mime_utf8_valid - is s (len bytes) well-formed UTF-8? */
+int mime_utf8_valid(const char *s, size_t len);
+
+/* mime_html - the visible text of an HTML document (UTF-8) appended to text; href and src
+ * URLs into r (at most urls_max), with a mime.link_mismatch note when a link's text
+ * shows another domain than its href. -1 when out of memory. */
+int mime_html(struct mime_result *r, unsigned urls_max, const char *html, size_t len,
+	      struct buf *text) WUR;
+
+/* mime_url_norm - normalise a URL (http, https, ftp; "www." means http): lower-case
+ * scheme and host, host in IDNA A-labels, default port and fragment dropped,
+ * percent-escapes of unreserved characters decoded, others upper-case. url gets the
+ * URL, host its host. 1 done, 0 not such a URL, -1 out of memory. */
+int mime_url_norm(const char *in, size_t len, struct buf *url, struct buf *host) WUR;
+/* mime_url_domain - the registrable domain of host (public suffix list); an IP address
+ * or a public suffix stands for itself. -1 out of memory. */
+int mime_url_domain(const char *host, struct buf *out) WUR;
+/* mime_url_add - one link: normalised into r->urls and its domain into r->domains; shown
+ * (or NULL) is the link's text, compared with the href's domain. -1 out of memory. */
+int mime_url_add(struct mime_result *r, unsigned urls_max, const char *url, size_t len,
+		 const char *shown, size_t shown_len) WUR;
+/* mime_url_scan - the bare URLs in text (http://, https://, ftp://, www.) into r */
+int mime_url_scan(struct mime_result *r, unsigned urls_max, const char *text, size_t len) WUR;
+
+/* mime_sniff - the type the first bytes say (a static string), or NULL when unknown */
+const char *mime_sniff(const unsigned char *p, size_t len);
+
+#endif

@@ -1,0 +1,384 @@
+/*
+ * mimeurl.c - URLs in mail: find, normalise, registrable domain.
+ *
+ * SYNOPSIS
+ *	mime_url_norm("HTTP://Example.COM:80/%7euser/", n, &url, &host)
+ *		url "http://example.com/~user/", host "example.com"
+ *	mime_url_domain("www.example.co.uk", &d)            d "example.co.uk"
+ *	mime_url_scan(r, max, text, len)    bare URLs in text into r
+ *	mime_url_add(r, max, href, n, shown, m)     one link into r
+ *
+ * DESCRIPTION
+ *	Only web and FTP URLs are kept (http, https, ftp, and "www." that a
+ *	mail client would link). Normalising does what a browser does before
+ *	it fetches: tabs and line breaks inside are dropped, backslashes are
+ *	slashes, the scheme and host are lower-cased, the host is percent-
+ *	decoded and turned into IDNA A-labels (libidn2, UTS #46 non-
+ *	transitional), user info and fragment go, a default port goes,
+ *	percent-escapes of unreserved characters are decoded and other
+ *	escapes upper-cased, bytes outside printable ASCII are escaped.
+ *	The registrable domain comes from the public suffix list (libpsl with
+ *	Debian's publicsuffix file, else libpsl's built-in copy).
+ *	A link whose text looks like a URL or a host name of another
+ *	registrable domain than its href gives a mime.link_mismatch note.
+ *
+ * THREAD SAFETY
+ *	The public suffix list is loaded once (mime_lib_init) and read-only.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <idn2.h>
+#include <libpsl.h>
+#include <libxml/parser.h>
+
+#include "mimeint.h"
+
+#define URL_MAX 2048  /* bytes of a normalised URL kept */
+#define HOST_MAX 253  /* a DNS name */
+#define SHOWN_MAX 256 /* bytes of a link's text compared */
+
+static const psl_ctx_t *psl; /* the list, once loaded; NULL: none (hosts stand for themselves) */
+
+/* mime_lib_init - libxml2's parser globals and the public suffix list */
+void mime_lib_init(void)
+{
+	xmlInitParser();
+	psl = psl_latest(NULL);
+	if (psl == NULL)
+		psl = psl_builtin();
+}
+
+/* hexv - 0..15 or -1 */
+static int hexv(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* unreserved - RFC 3986 unreserved characters: their escapes are decoded */
+static int unreserved(int c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* host_char - what may be left in a host name after decoding */
+static int host_char(int c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_' || c >= 0x80;
+}
+
+/* clean - the URL without surrounding blanks, with tabs and line breaks dropped and
+ * backslashes made slashes, into out (URL_MAX * 2 bytes, cut there); its length */
+static size_t clean(const char *in, size_t len, char *out)
+{
+	while (len && (unsigned char)*in <= ' ')
+		in++, len--;
+	while (len && (unsigned char)in[len - 1] <= ' ')
+		len--;
+	size_t n = 0;
+	for (size_t i = 0; i < len && n < URL_MAX * 2; i++)
+		if (in[i] != '\t' && in[i] != '\r' && in[i] != '\n')
+			out[n++] = in[i] == '\\' ? '/' : in[i];
+	return n;
+}
+
+/* scheme - the scheme's length (before ':') when it is one we keep, else 0 */
+static size_t scheme(const char *s, size_t n)
+{
+	static const char *const keep[] = {"http", "https", "ftp"};
+	for (size_t i = 0; i < ARRAY_LEN(keep); i++) {
+		size_t k = strlen(keep[i]);
+		if (n > k && strncasecmp(s, keep[i], k) == 0 && s[k] == ':')
+			return k;
+	}
+	return 0;
+}
+
+/* norm_host - percent-decode, lower-case and IDNA-encode h (n bytes) into host; 0 when it
+ * is not a host name */
+static int norm_host(const char *h, size_t n, struct buf *host)
+{
+	char raw[HOST_MAX * 3 + 1];
+	size_t k = 0;
+	int ascii = 1;
+	if (n == 0 || n > HOST_MAX * 3)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)h[i];
+		if (c == '%' && i + 2 < n + 0 && hexv(h[i + 1]) >= 0 && hexv(h[i + 2]) >= 0) {
+			c = hexv(h[i + 1]) << 4 | hexv(h[i + 2]);
+			i += 2;
+		}
+		if (!host_char(c))
+			return 0;
+		ascii = ascii && c < 0x80;
+		raw[k++] = (char)(c < 0x80 ? tolower(c) : c);
+	}
+	while (k && raw[k - 1] == '.')
+		k--;
+	raw[k] = '\0';
+	if (k == 0 || raw[0] == '.' || strstr(raw, ".."))
+		return 0;
+	if (!ascii) {
+		char *a = NULL;
+		if (idn2_to_ascii_8z(raw, &a, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK &&
+		    idn2_to_ascii_8z(raw, &a, IDN2_TRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK)
+			return 0;
+		int rc = buf_adds(host, a);
+		idn2_free(a);
+		return rc == BUF_NOMEM ? -1 : rc == BUF_OK;
+	}
+	return buf_add(host, raw, k) == BUF_NOMEM ? -1 : 1;
+}
+
+/* norm_rest - path and query: unreserved escapes decoded, other escapes upper-cased,
+ * bytes outside printable ASCII escaped, the fragment dropped; into o (room bytes, the
+ * rest cut); its length */
+static size_t norm_rest(const char *s, size_t n, char *o, size_t room)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	size_t k = 0;
+	if ((n == 0 || *s != '/') && room)
+		o[k++] = '/';
+	for (size_t i = 0; i < n && s[i] != '#' && k + 3 <= room; i++) {
+		int c = (unsigned char)s[i];
+		if (c == '%' && i + 2 < n && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
+			c = hexv(s[i + 1]) << 4 | hexv(s[i + 2]);
+			i += 2;
+			if (unreserved(c)) {
+				o[k++] = (char)c;
+				continue;
+			}
+		} else if (c > ' ' && c < 0x7f && c != '"' && c != '<' && c != '>') {
+			o[k++] = (char)c;
+			continue;
+		}
+		o[k++] = '%';
+		o[k++] = hx[c >> 4];
+		o[k++] = hx[c & 15];
+	}
+	return k;
+}
+
+/* mime_url_norm - see mimeint.h */
+int mime_url_norm(const char *in, size_t len, struct buf *url, struct buf *host)
+{
+	char s[URL_MAX * 2], out[URL_MAX];
+	s[0] = '\0'; /* for the compiler: clean() may write nothing */
+	buf_reset(url);
+	buf_reset(host);
+	size_t n = clean(in, len, s), sl = scheme(s, n), i = sl + 1;
+	if (sl == 0 && n > 4 && strncasecmp(s, "www.", 4) == 0)
+		i = 0; /* "www.example.com/x": http */
+	else if (sl == 0)
+		return 0;
+	while (i < n && s[i] == '/')
+		i++;
+	size_t a = i; /* the authority: [userinfo@]host[:port] */
+	while (i < n && s[i] != '/' && s[i] != '?' && s[i] != '#')
+		i++;
+	const char *at = NULL;
+	for (size_t k = a; k < i; k++)
+		if (s[k] == '@')
+			at = s + k;
+	size_t hs = at ? (size_t)(at - s) + 1 : a, he = i, port = 0;
+	for (size_t k = he; k > hs; k--)
+		if (s[k - 1] == ':') {
+			for (size_t d = k; d < he && port < 100000; d++)
+				port = isdigit((unsigned char)s[d])
+					   ? port * 10 + (size_t)(s[d] - '0')
+					   : 100000;
+			he = k - 1;
+			break;
+		}
+	const char *sch = sl == 0              ? "http"
+			  : sl == 5            ? "https"
+			  : tolower(*s) == 'h' ? "http"
+					       : "ftp";
+	int dflt = port == 0 || (port == 80 && strcmp(sch, "http") == 0) ||
+		   (port == 443 && strcmp(sch, "https") == 0) ||
+		   (port == 21 && strcmp(sch, "ftp") == 0);
+	int rc = port >= 65536 ? 0 : norm_host(s + hs, he - hs, host);
+	if (rc <= 0)
+		return rc;
+	int k = dflt ? snprintf(out, sizeof(out), "%s://%s", sch, host->data)
+		     : snprintf(out, sizeof(out), "%s://%s:%zu", sch, host->data, port);
+	size_t ol = k > 0 && (size_t)k < sizeof(out) ? (size_t)k : 0;
+	if (ol == 0)
+		return 0;
+	ol += norm_rest(s + i, n - i, out + ol, sizeof(out) - ol);
+	return buf_add(url, out, ol) == BUF_NOMEM ? -1 : 1;
+}
+
+/* is_ip - an IPv4 dotted quad or an IPv6 literal host */
+static int is_ip(const char *h)
+{
+	if (*h == '[')
+		return 1;
+	for (; *h; h++)
+		if (!isdigit((unsigned char)*h) && *h != '.')
+			return 0;
+	return 1;
+}
+
+/* mime_url_domain - registrable domain */
+int mime_url_domain(const char *host, struct buf *out)
+{
+	buf_reset(out);
+	const char *d = NULL;
+	if (psl && !is_ip(host))
+		d = psl_registrable_domain(psl, host);
+	return buf_adds(out, d ? d : host) == BUF_NOMEM ? -1 : 0;
+}
+
+/* shown_domain - the registrable domain a link's text shows, if it shows one */
+static int shown_domain(const char *s, size_t n, struct buf *dom)
+{
+	while (n && isspace((unsigned char)*s))
+		s++, n--;
+	while (n && (isspace((unsigned char)s[n - 1]) || s[n - 1] == '.'))
+		n--;
+	if (n == 0 || n > SHOWN_MAX || memchr(s, ' ', n) || !memchr(s, '.', n))
+		return 0;
+	struct buf t, u, h;
+	buf_init(&t, 0);
+	buf_init(&u, 0);
+	buf_init(&h, 0);
+	int rc = -1;
+	if ((scheme(s, n) == 0 && buf_adds(&t, "http://") == BUF_NOMEM) ||
+	    buf_add(&t, s, n) == BUF_NOMEM)
+		goto done;
+	rc = mime_url_norm(t.data, t.len, &u, &h);
+	if (rc > 0) {
+		/* a host name shows a domain only if it ends in letters: "1.5" is no host */
+		const char *dot = strrchr(h.data, '.');
+		rc = dot && isalpha((unsigned char)dot[1]) && isalpha((unsigned char)dot[2]);
+		if (rc && mime_url_domain(h.data, dom) < 0)
+			rc = -1;
+	}
+done:
+	buf_free(&t);
+	buf_free(&u);
+	buf_free(&h);
+	return rc;
+}
+
+/* domain_of - the registrable domain of host into d, through r's one-entry cache (the
+ * URLs of a message mostly share their hosts) */
+static int domain_of(struct mime_result *r, const char *host, struct buf *d)
+{
+	if (strcmp(host, r->last_host) == 0)
+		return buf_adds(d, r->last_domain) == BUF_NOMEM ? -1 : 0;
+	if (mime_url_domain(host, d) < 0)
+		return -1;
+	if (strlen(host) < sizeof(r->last_host) && d->len < sizeof(r->last_domain)) {
+		memcpy(r->last_host, host, strlen(host) + 1);
+		memcpy(r->last_domain, d->data, d->len + 1);
+	}
+	return 0;
+}
+
+/* mime_url_add - one link */
+int mime_url_add(struct mime_result *r, unsigned urls_max, const char *url, size_t len,
+		 const char *shown, size_t shown_len)
+{
+	struct buf u, h, d, sd;
+	buf_init(&u, 0);
+	buf_init(&h, 0);
+	buf_init(&d, 0);
+	buf_init(&sd, 0);
+	int rc = mime_url_norm(url, len, &u, &h);
+	if (rc <= 0)
+		goto done;
+	rc = -1;
+	int known = mime_list_has(&r->urls, u.data, u.len);
+	if ((!known || shown) && domain_of(r, h.data, &d) < 0)
+		goto done;
+	if (!known) {
+		int added = mime_list_add(&r->urls, u.data, u.len, urls_max);
+		if (added < 0 ||
+		    (added == 0 && mime_note(r, "mime.urls_exceeded", "%u", urls_max) < 0))
+			goto done;
+		if (added && !mime_list_has(&r->domains, d.data, d.len) &&
+		    mime_list_add(&r->domains, d.data, d.len, urls_max) < 0)
+			goto done;
+	}
+	int s = shown ? shown_domain(shown, shown_len, &sd) : 0;
+	if (s < 0 || (s > 0 && strcmp(sd.data, d.data) != 0 &&
+		      mime_note(r, "mime.link_mismatch", "%s -> %s", sd.data, d.data) < 0))
+		goto done;
+	rc = 0;
+done:
+	buf_free(&u);
+	buf_free(&h);
+	buf_free(&d);
+	buf_free(&sd);
+	return rc < 0 ? -1 : 0;
+}
+
+/* url_char - may this byte be part of a bare URL in text? */
+static int url_char(unsigned char c)
+{
+	return c > ' ' && c != '<' && c != '>' && c != '"' && c != '\'' && c != '`' && c != '{' &&
+	       c != '}' && c != '|' && c != '^' && c != 0x7f;
+}
+
+/* bare - the URL that starts at s (ends at the first byte no URL holds, trailing
+ * punctuation dropped) into r; its length */
+static size_t bare(struct mime_result *r, unsigned max, const char *s, size_t n, int *err)
+{
+	size_t e = 0, open = 0;
+	while (e < n && url_char((unsigned char)s[e]))
+		open += s[e++] == '(';
+	while (e && (strchr(".,;:!?]", s[e - 1]) || (s[e - 1] == ')' && open == 0)))
+		e--;
+	*err = mime_url_add(r, max, s, e, NULL, 0);
+	return e ? e : 1;
+}
+
+/* next_www - the next "www." or "WWW." at or after i, or NULL */
+static const char *next_www(const char *text, size_t len, size_t i)
+{
+	const char *w = memmem(text + i, len - i, "www.", 4);
+	const char *W = memmem(text + i, len - i, "WWW.", 4);
+	return w == NULL || (W && W < w) ? W : w;
+}
+
+/* mime_url_scan - bare URLs: "scheme://" and "www." at a word's start */
+int mime_url_scan(struct mime_result *r, unsigned urls_max, const char *text, size_t len)
+{
+	int err = 0;
+	const char *w = next_www(text, len, 0); /* kept until passed: one search per hit */
+	for (size_t i = 0; i < len && err == 0;) {
+		if (w && (size_t)(w - text) < i)
+			w = next_www(text, len, i);
+		const char *c = memchr(text + i, ':', len - i);
+		if (c == NULL && w == NULL)
+			break;
+		if (w && (c == NULL || w < c)) {
+			size_t at = (size_t)(w - text);
+			if (at == 0 || !isalnum((unsigned char)text[at - 1]))
+				i = at + bare(r, urls_max, w, len - at, &err);
+			else
+				i = at + 4;
+			continue;
+		}
+		size_t at = (size_t)(c - text), s = at;
+		while (s > 0 && s + 6 > at && isalpha((unsigned char)text[s - 1]))
+			s--;
+		if (at + 2 < len && text[at + 1] == '/' && text[at + 2] == '/' &&
+		    scheme(text + s, len - s) == at - s && at > s &&
+		    (s == 0 || !isalnum((unsigned char)text[s - 1])))
+			i = s + bare(r, urls_max, text + s, len - s, &err);
+		else
+			i = at + 1;
+	}
+	return err;
+}
