@@ -60,6 +60,7 @@ enum ktype {
 	K_CIDRS,
 	K_DNSBL, /* repeatable: each line adds a list */
 	K_RHSBL, /* repeatable */
+	K_URIBL, /* repeatable */
 	K_DNSERR
 };
 
@@ -102,6 +103,7 @@ static const struct key keys[] = {
     {"on_dns_error", K_DNSERR, F(on_dns_error_tempfail), "ignore"},
     {"dnsbl", K_DNSBL, F(dnsbl), NULL},
     {"rhsbl", K_RHSBL, F(rhsbl), NULL},
+    {"uribl", K_URIBL, F(uribl), NULL},
     {"iprev", K_BOOL, F(iprev), "yes"},
     {"mime_scan_max", K_SIZE, F(mime_scan_max), "10M"},
     {"mime_depth_max", K_COUNT, F(mime_depth_max), "20"},
@@ -392,10 +394,13 @@ static const char *set_value(struct conf *c, const struct key *k, const char *v)
 		    (struct conf_list *)field, v, forwarder_valid,
 		    "expected IP addresses, each optionally with @port (127.0.0.1@5353)");
 	case K_DNSBL:
-	case K_RHSBL: {
+	case K_RHSBL:
+	case K_URIBL: {
 		struct replist l;
-		const char *why =
-		    replist_parse(k->type == K_DNSBL ? REPLIST_DNSBL : REPLIST_RHSBL, v, &l);
+		const char *why = replist_parse(k->type == K_DNSBL   ? REPLIST_DNSBL
+						: k->type == K_RHSBL ? REPLIST_RHSBL
+								     : REPLIST_URIBL,
+						v, &l);
 		return why ? why : list_append((struct conf_list *)field, v);
 	}
 	case K_CIDRS:
@@ -451,7 +456,7 @@ void conf_free(struct conf *c)
 		    k->type == K_BOOL || k->type == K_DNSERR)
 			continue;
 		if (k->type == K_FORWARDERS || k->type == K_CIDRS || k->type == K_DNSBL ||
-		    k->type == K_RHSBL) {
+		    k->type == K_RHSBL || k->type == K_URIBL) {
 			list_free((struct conf_list *)((char *)c + k->off));
 			continue;
 		}
@@ -537,7 +542,7 @@ static void parse_line(struct conf *c, const char *path, unsigned lineno, char *
 		return;
 	}
 	size_t idx = (size_t)(k - keys);
-	if (seen[idx] && k->type != K_DNSBL && k->type != K_RHSBL) {
+	if (seen[idx] && k->type != K_DNSBL && k->type != K_RHSBL && k->type != K_URIBL) {
 		errlist_add(errs, path, lineno, "'%s' is already set at line %u", name, seen[idx]);
 		return;
 	}

@@ -57,6 +57,7 @@ struct conf {
 	int on_dns_error_tempfail;   /* a DNS temperror in a check tempfails the message */
 	struct conf_list dnsbl;      /* "NAME ZONE [...]" per dnsbl line (replist.h) */
 	struct conf_list rhsbl;      /* "NAME ZONE [...]" per rhsbl line */
+	struct conf_list uribl;      /* "NAME ZONE [...]" per uribl line */
 	int iprev;                   /* check the client's forward-confirmed reverse DNS */
 	size_t mime_scan_max;        /* message bytes the MIME analysis reads */
 	unsigned mime_depth_max;     /* MIME nesting walked */

@@ -49,22 +49,22 @@ static void gen_free(struct generation *g)
 	free(g);
 }
 
-/* replists - the dnsbl and rhsbl lines (conf_load validated them) as definitions */
+/* replists - the dnsbl, rhsbl and uribl lines (conf_load validated them) as definitions */
 static int replists(struct generation *g, const struct conf *c)
 {
-	size_t n = c->dnsbl.n + c->rhsbl.n;
+	const struct conf_list *lines[] = {&c->dnsbl, &c->rhsbl, &c->uribl};
+	const enum replist_kind kinds[] = {REPLIST_DNSBL, REPLIST_RHSBL, REPLIST_URIBL};
+	size_t n = c->dnsbl.n + c->rhsbl.n + c->uribl.n;
 	if (n == 0)
 		return 0;
 	g->replists = calloc(n, sizeof(*g->replists));
 	if (g->replists == NULL)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int dnsbl = i < c->dnsbl.n;
-		const char *text = dnsbl ? c->dnsbl.v[i] : c->rhsbl.v[i - c->dnsbl.n];
-		if (replist_parse(dnsbl ? REPLIST_DNSBL : REPLIST_RHSBL, text,
-				  &g->replists[g->nreplists]) == NULL)
-			g->nreplists++;
-	}
+	for (size_t k = 0; k < 3; k++)
+		for (size_t i = 0; i < lines[k]->n; i++)
+			if (replist_parse(kinds[k], lines[k]->v[i], &g->replists[g->nreplists]) ==
+			    NULL)
+				g->nreplists++;
 	return 0;
 }
 

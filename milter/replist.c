@@ -153,7 +153,8 @@ const char *replist_parse(enum replist_kind kind, const char *text, struct repli
 {
 	memset(out, 0, sizeof(*out));
 	out->kind = kind;
-	out->identities = REPLIST_ID_SENDER | REPLIST_ID_FROM;
+	out->identities =
+	    kind == REPLIST_URIBL ? REPLIST_ID_URL : REPLIST_ID_SENDER | REPLIST_ID_FROM;
 	char w[WORD_MAX];
 	const char *p = text;
 	if (next_word(&p, w, sizeof(w)) != 1 || !name_ok(w))

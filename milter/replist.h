@@ -3,6 +3,7 @@
  *
  *	dnsbl NAME ZONE [listed CODES] [refused CODES]
  *	rhsbl NAME ZONE [check IDENTITIES] [listed CODES] [refused CODES]
+ *	uribl NAME ZONE [listed CODES] [refused CODES]	(the domains of a message's URLs)
  *
  * CODES: comma-separated IPv4 answers: an address, a range a-b, or mask:N (listed when the
  * answer is in 127/8 and its last octet has a bit of N). IDENTITIES (rhsbl): a comma list
@@ -19,13 +20,14 @@
 #define REPLIST_CODES_MAX 16
 #define REPLIST_NAME_MAX 64
 
-enum replist_kind { REPLIST_DNSBL = 0, REPLIST_RHSBL };
+enum replist_kind { REPLIST_DNSBL = 0, REPLIST_RHSBL, REPLIST_URIBL };
 
 /* identities an rhsbl list is asked about */
 #define REPLIST_ID_SENDER 0x1
 #define REPLIST_ID_FROM 0x2
 #define REPLIST_ID_HELO 0x4
 #define REPLIST_ID_PTR 0x8
+#define REPLIST_ID_URL 0x10 /* a uribl list: the registrable domains of URLs */
 
 struct replist_codes {
 	struct {

@@ -46,6 +46,7 @@
 
 #define REP_QUERIES_MAX 64 /* lookups per connection */
 #define REP_PTR_MAX 10     /* PTR names iprev follows */
+#define REP_URI_MAX 20     /* URL domains looked up per message */
 
 /* one list lookup */
 struct rq {
@@ -305,6 +306,23 @@ int rep_from(struct rep *r, const char *domain)
 	return domains(r, REPLIST_ID_FROM, domain, 1);
 }
 
+/* rep_uri - a URL's registrable domain (or IP-literal host) on every uribl list */
+int rep_uri(struct rep *r, const char *domain)
+{
+	size_t asked = 0;
+	for (size_t i = 0; i < r->nq; i++)
+		asked += r->q[i].identity == REPLIST_ID_URL;
+	if (asked >= REP_URI_MAX * (r->nlists ? r->nlists : 1))
+		return 0; /* the cap: the rest are not looked up */
+	char rev[128];
+	int literal = reverse_name(domain, rev, sizeof(rev)) == 0;
+	for (size_t i = 0; i < r->nlists; i++)
+		if (r->lists[i].kind == REPLIST_URIBL &&
+		    start(r, &r->lists[i], REPLIST_ID_URL, domain, literal ? rev : domain, 1) < 0)
+			return -1;
+	return 0;
+}
+
 /* identity_name - for findings */
 static const char *identity_name(unsigned id)
 {
@@ -313,6 +331,7 @@ static const char *identity_name(unsigned id)
 	case REPLIST_ID_FROM: return "from";
 	case REPLIST_ID_HELO: return "helo";
 	case REPLIST_ID_PTR: return "ptr";
+	case REPLIST_ID_URL: return "url";
 	default: return "client-ip";
 	}
 }
@@ -320,7 +339,9 @@ static const char *identity_name(unsigned id)
 /* one_fact - the findings of one lookup: a hit, a temperror, or nothing */
 static int one_fact(const struct rq *q, const struct dns_answer *a, struct findings *f)
 {
-	const char *kind = q->l->kind == REPLIST_DNSBL ? "dnsbl" : "rhsbl";
+	const char *kind = q->l->kind == REPLIST_DNSBL   ? "dnsbl"
+			   : q->l->kind == REPLIST_RHSBL ? "rhsbl"
+							 : "uribl";
 	const char *name = q->l->name;
 	char fname[128];
 	if (a == NULL || a->status == DNS_TEMPFAIL || a->status == DNS_ERROR ||

@@ -31,6 +31,9 @@ void rep_message(struct rep *r);
 int rep_sender(struct rep *r, const char *mail_from) WUR;
 /* rep_from - a From domain on the lists that check "from" */
 int rep_from(struct rep *r, const char *domain) WUR;
+/* rep_uri - a URL's registrable domain (or IP-literal host) on the uribl lists (at most
+ * 20 per message); known at the end of the message */
+int rep_uri(struct rep *r, const char *domain) WUR;
 /* rep_facts - wait for the answers (no longer than deadline) and add the findings:
  * dnsbl:LIST / rhsbl:LIST = the code returned, LIST.domain, LIST.identity,
  * LIST.temperror = why not known; iprev, iprev.name; -1 on memory */

@@ -513,6 +513,18 @@ done:
 	return rc;
 }
 
+/* reputation_facts - the URL domains on the uribl lists, then every list's answers */
+static int reputation_facts(const struct session *s, const struct message *m,
+			    const struct mime_result *mr, struct findings *f)
+{
+	if (s->rep == NULL)
+		return 0;
+	for (size_t i = 0; i < mr->domains.n; i++)
+		if (rep_uri(s->rep, mr->domains.v[i]) < 0)
+			return -1;
+	return rep_facts(s->rep, &m->dns_deadline, f);
+}
+
 /* scan_out_free - release */
 void scan_out_free(struct scan_out *o)
 {
@@ -534,8 +546,8 @@ int scan_message(const struct session *s, const struct message *m, struct scan_o
 	memset(&mr, 0, sizeof(mr));
 	int rc = 0;
 	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 || header_facts(m, f) < 0 ||
-	    spf_facts(m, f) < 0 || (s->rep && rep_facts(s->rep, &m->dns_deadline, f) < 0) ||
-	    mime_facts(m, f, &mr) < 0 || pol_lists(m->gen->policy, f) < 0 ||
+	    spf_facts(m, f) < 0 || mime_facts(m, f, &mr) < 0 ||
+	    reputation_facts(s, m, &mr, f) < 0 || pol_lists(m->gen->policy, f) < 0 ||
 	    run_rules(s, m, &mr, out) < 0 ||
 	    pol_decide(m->gen->policy, f, out->hits, out->nhits, v) < 0 ||
 	    scan_finish(s, m, v, 0) < 0) {

@@ -15,7 +15,7 @@ set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TESTS=59
+TESTS=60
 
 # ---------------------------------------------------------------- checks
 # Each prints why it failed (its output becomes TAP diagnostics) and returns
@@ -647,10 +647,11 @@ E2E_POLICY_TEXT=
 
 # Reputation: a DNSBL, an RHSBL and a list whose server never answers, from the test DNS
 E2E_POLICY_TEXT='on dnsbl:testbl = 127.0.0.2 -> reject "554 5.7.1 Client listed at testbl" as TESTBL
-on rhsbl:testdbl -> reject "554 5.7.1 Sender domain listed at testdbl" as TESTDBL'
+on rhsbl:testdbl -> reject "554 5.7.1 Sender domain listed at testdbl" as TESTDBL
+on uribl:testuri -> reject "554 5.7.1 Message links to a listed domain" as TESTURI'
 mark=$(log_size "$E2E_TMP/logs/portcullisd.log")
 E2E_SIZE_MAX=1M e2e_milter_conf "dnsbl testbl testbl.test" "dnsbl slowbl timeout.test" \
-	"rhsbl testdbl testdbl.test check sender,from"
+	"rhsbl testdbl testdbl.test check sender,from" "uribl testuri testuri.test"
 kill -HUP "${E2E_PID[milter]}"
 tap_check "SIGHUP with dnsbl and rhsbl lists: reloaded" reloaded "$mark"
 e2e_send rep-listed "$E2E_PORT_POSTFIX" 127.0.0.2
@@ -668,6 +669,13 @@ tap_check "... and the silent list is logged as a temperror" \
 e2e_send rep-from "$E2E_PORT_POSTFIX" 127.0.0.3 --header "From: x@listed.example.test"
 tap_check "Postfix: a From domain on the RHSBL: the policy's reply" \
 	rule_reply rep-from "554 5.7.1 Sender domain listed at testdbl"
+{
+	printf '<html><body><p>Offer: <a href="http://www.BadLinks.test/win?id=1">click here</a></p>\n'
+	printf '</body></html>\ne2e-end rep-uri\n'
+} >"$CLIENT/rep-uri.body"
+e2e_send rep-uri "$E2E_PORT_POSTFIX" 127.0.0.3 --add-header "Content-Type: text/html; charset=utf-8"
+tap_check "Postfix: an HTML href to a domain on the URIBL: the policy's reply" \
+	rule_reply rep-uri "554 5.7.1 Message links to a listed domain"
 tap_check "portcullis check from IPv6 client ::1: the DNSBL hit through the v6 name" \
 	check_in_ns ::1 "dnsbl:testbl +127.0.0.4"
 tap_check "iprev pass: client 127.0.0.3 -> client3.example.test -> 127.0.0.3, in the A-R" \

@@ -30,6 +30,9 @@ static const char *const zone[] = {
     "spammer.example.dbl.example. 300 IN A 127.0.1.2",
     "badhelo.example.dbl.example. 300 IN A 127.0.1.3",
     "badptr.example.dbl.example. 300 IN A 127.0.1.4",
+    /* URIBL uri.example: a link domain and an IP-literal link host */
+    "spamlink.example.uri.example. 300 IN A 127.0.0.2",
+    "99.2.0.192.uri.example. 300 IN A 127.0.0.3",
     /* iprev: 192.0.2.2 -> good.example -> 192.0.2.2; 192.0.2.4 -> liar.example (no A) */
     "2.2.0.192.in-addr.arpa. 300 IN PTR good.example.",
     "good.example. 300 IN A 192.0.2.2",
@@ -208,6 +211,48 @@ static void test_lookups(struct dns *d)
 	}
 }
 
+/* test_uribl - URL domains on a uribl list, and the per-message cap */
+static void test_uribl(struct dns *d)
+{
+	struct replist l;
+	if (replist_parse(REPLIST_URIBL, "uri uri.example", &l) != NULL) {
+		ok(0, "uribl definition");
+		return;
+	}
+	struct rep *r = rep_new(d, &l, 1, 0, 5000);
+	struct findings *f = fnd_new();
+	if (r == NULL || f == NULL || rep_uri(r, "spamlink.example") < 0 ||
+	    rep_uri(r, "clean.example") < 0 || rep_uri(r, "192.0.2.99") < 0) {
+		ok(0, "uribl lookups started");
+		rep_free(r);
+		fnd_free(f);
+		return;
+	}
+	for (int i = 0; i < 40; i++) { /* past the cap: not asked */
+		char dom[64];
+		snprintf(dom, sizeof(dom), "d%d.example", i);
+		if (rep_uri(r, dom) < 0)
+			ok(0, "rep_uri %d", i);
+	}
+	struct timespec dl;
+	dns_deadline(&dl, 5000);
+	ok(rep_facts(r, &dl, f) == 0, "uribl answers collected");
+	size_t hits = 0;
+	for (size_t i = 0; i < fnd_count(f); i++)
+		if (strcmp(fnd_at(f, i)->name, "uribl:uri.domain") == 0) {
+			hits++;
+			diag("uribl hit: %s", fnd_at(f, i)->value);
+		}
+	is_int((int)hits, 2, "two listed: the link domain and the IP-literal host");
+	is_str(fact(f, "uribl:uri"), "127.0.0.2", "uribl:uri is the code");
+	is_str(fact(f, "uribl:uri.identity"), "url", "uribl:uri.identity is url");
+	ok(nxdns_seen("d5.example.uri.example") >= 1, "a URL domain under the cap is asked");
+	is_int((int)nxdns_seen("d30.example.uri.example"), 0,
+	       "past 20 URL domains a message's links are not looked up");
+	rep_free(r);
+	fnd_free(f);
+}
+
 int main(void)
 {
 	char fwd0[32];
@@ -228,6 +273,7 @@ int main(void)
 			diag("  %s", zone[i]);
 	test_defs();
 	test_lookups(d);
+	test_uribl(d);
 	dns_free(d);
 	return done_testing();
 }
