@@ -52,6 +52,7 @@ const char *polx_kind_name(enum pol_kind k)
 void polx_entry_free(struct pol_entry *e)
 {
 	free(e->text);
+	llist_free(e->list);
 	free(e->local);
 	free(e->domain);
 	free(e->origin);
@@ -141,6 +142,25 @@ static const char *entry_value(struct pol_entry *e, const char *v, int *nomem)
 	if (e->kind != PK_CLIENT_IP && (e->domain = lower_dup(v)) == NULL)
 		*nomem = 1;
 	return NULL;
+}
+
+/* entry_file - a "file:PATH" value: a local list (relative to the policy file's directory);
+ * NULL, or what was expected */
+static const char *entry_file(struct pol_ctx *c, struct pol_entry *e, const char *path)
+{
+	static const enum ll_kind kinds[] = {LL_IP, LL_DOMAIN, LL_ADDRESS, LL_DOMAIN};
+	char full[4096];
+	const char *slash = strrchr(c->path, '/');
+	if (path[0] == '\0')
+		return "expected a file name after 'file:'";
+	if (path[0] == '/' || slash == NULL)
+		snprintf(full, sizeof(full), "%s", path);
+	else
+		snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - c->path), c->path, path);
+	if (e->kind == PK_HELO || e->kind == PK_FROM_DOMAIN || e->kind == PK_SENDER)
+		e->domain = strdup(""); /* the list decides; entry_match reads it */
+	e->list = llist_load(full, kinds[e->kind], c->errs);
+	return e->list ? NULL : "the list did not load (errors above)";
 }
 
 /* parse_require - "require dkim|spf [and|or dkim|spf]" at t[i..n); -1 after reporting */
@@ -235,7 +255,9 @@ void polx_list_line(struct pol_ctx *c, const struct pol_tok *t, size_t n)
 		struct pol_entry e = {
 		    .deny = deny, .kind = (enum pol_kind)k, .require = req, .require_all = all};
 		int nomem = 0;
-		const char *why = entry_value(&e, t[i].s, &nomem);
+		const char *why = strncmp(t[i].s, "file:", 5) == 0
+				      ? entry_file(c, &e, t[i].s + 5)
+				      : entry_value(&e, t[i].s, &nomem);
 		if (why == NULL && !nomem && (e.text = strdup(t[i].s)) != NULL &&
 		    add_entry(c, &e, t[0].s, req_text) == 0)
 			continue;
@@ -260,7 +282,8 @@ static const char *from_match(const struct pol_entry *e, const struct findings *
 		const struct finding *x = fnd_at(f, i);
 		if (strcmp(x->name, "header.from.domain") != 0)
 			continue;
-		int in = polx_domain_in(x->value, e->domain);
+		int in = e->list ? llist_has_domain(e->list, x->value)
+				 : polx_domain_in(x->value, e->domain);
 		if (e->deny && in)
 			return x->value;
 		if (!e->deny && !in)
@@ -278,11 +301,15 @@ static const char *entry_match(const struct pol_entry *e, const struct findings 
 	switch (e->kind) {
 	case PK_CLIENT_IP:
 		v = fnd_get(f, "envelope.client_addr");
+		if (e->list)
+			return v && llist_has_ip(e->list, v) ? v : NULL;
 		return v && cidr_match(&e->net, v) ? v : NULL;
 	case PK_HELO:
 		v = fnd_get(f, "envelope.helo");
 		if (v == NULL || *v == '\0')
 			return NULL;
+		if (e->list)
+			return llist_has_domain(e->list, v) ? v : NULL;
 		if (e->text[0] == '[')
 			return strcasecmp(v, e->text) == 0 ? v : NULL;
 		return polx_domain_in(v, e->domain) ? v : NULL;
@@ -291,6 +318,8 @@ static const char *entry_match(const struct pol_entry *e, const struct findings 
 		const char *d = sender_domain(f);
 		if (d == NULL)
 			return NULL;
+		if (e->list)
+			return llist_has_address(e->list, v) ? v : NULL;
 		if (e->local == NULL)
 			return polx_domain_in(d, e->domain) ? v : NULL;
 		size_t ln = (size_t)(d - 1 - v);
@@ -304,19 +333,27 @@ static const char *entry_match(const struct pol_entry *e, const struct findings 
 	return NULL;
 }
 
+/* covered - is domain d the entry's domain, under it, or (a file list) on the list? */
+static int covered(const struct pol_entry *e, const char *d)
+{
+	return e->list ? llist_has_domain(e->list, d) : polx_domain_in(d, e->domain);
+}
+
 /* require_met - the authentication an allow entry demands */
 static int require_met(const struct pol_entry *e, const struct findings *f)
 {
 	if (e->require == 0)
 		return 1;
+	/* a sender file list matched the sender itself: authentication must be for its domain */
+	int sender_list = e->list && e->kind == PK_SENDER;
+	const char *spf = fnd_get(f, "spf"), *d = sender_domain(f);
 	int dkim = 0;
 	for (size_t i = 0; i < fnd_count(f) && !dkim; i++) {
 		const struct finding *x = fnd_at(f, i);
-		dkim =
-		    strcmp(x->name, "dkim.pass.domain") == 0 && polx_domain_in(x->value, e->domain);
+		dkim = strcmp(x->name, "dkim.pass.domain") == 0 &&
+		       (sender_list ? d && polx_domain_in(d, x->value) : covered(e, x->value));
 	}
-	const char *spf = fnd_get(f, "spf"), *d = sender_domain(f);
-	int spf_ok = spf && strcasecmp(spf, "pass") == 0 && d && polx_domain_in(d, e->domain);
+	int spf_ok = spf && strcasecmp(spf, "pass") == 0 && d && (sender_list || covered(e, d));
 	if (e->require == (REQ_DKIM | REQ_SPF))
 		return e->require_all ? dkim && spf_ok : dkim || spf_ok;
 	return e->require == REQ_DKIM ? dkim : spf_ok;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "cidr.h"
+#include "locallist.h"
 #include "policy.h"
 #include "rules.h"
 
@@ -48,14 +49,15 @@ enum pol_kind { PK_CLIENT_IP = 0, PK_HELO, PK_SENDER, PK_FROM_DOMAIN };
 struct pol_entry {
 	int deny;
 	enum pol_kind kind;
-	char *text;       /* owned: the value as written */
-	char *local;      /* owned: the local part of a sender address, or NULL (a domain) */
-	char *domain;     /* owned: lower case, no trailing dot (HELO, sender, from-domain) */
-	struct cidr net;  /* client-ip */
-	unsigned require; /* REQ_DKIM | REQ_SPF, or 0 */
-	int require_all;  /* "require dkim and spf": both, else either */
-	char *origin;     /* owned: "policy.conf:20" */
-	char *line_text;  /* owned: "allow from-domain partner.example require dkim" */
+	char *text;         /* owned: the value as written */
+	char *local;        /* owned: the local part of a sender address, or NULL (a domain) */
+	char *domain;       /* owned: lower case, no trailing dot (HELO, sender, from-domain) */
+	struct cidr net;    /* client-ip */
+	struct llist *list; /* owned: the entries of a "file:PATH" value, or NULL */
+	unsigned require;   /* REQ_DKIM | REQ_SPF, or 0 */
+	int require_all;    /* "require dkim and spf": both, else either */
+	char *origin;       /* owned: "policy.conf:20" */
+	char *line_text;    /* owned: "allow from-domain partner.example require dkim" */
 };
 
 struct policy {

@@ -81,6 +81,7 @@ void rc_cond_free(struct rule_cond *c)
 	free(c->arg);
 	pcre2_code_free(c->re);
 	free(c->nets);
+	llist_free(c->list);
 }
 
 /* rule_index - expr.c's lookup: the index of a rule called name, or -1 */

@@ -300,6 +300,10 @@ static int cond_true(struct rule_run *r, const struct rule_cond *c, char *why)
 {
 	const struct rule_input *in = r->in;
 	if (c->t->how == TM_CIDR) {
+		if (c->list && in->client_addr && llist_has_ip(c->list, in->client_addr)) {
+			matched(why, c->label, in->client_addr, strlen(in->client_addr));
+			return C_YES;
+		}
 		for (size_t i = 0; in->client_addr && i < c->nnet; i++)
 			if (cidr_match(&c->nets[i], in->client_addr)) {
 				matched(why, c->label, in->client_addr, strlen(in->client_addr));

@@ -224,6 +224,30 @@ static int number(const char *s, int sizes, double *out)
 static int cond_cidr(struct rule_lexer *lx, struct rule_tok *tok, struct rule_cond *c)
 {
 	for (lex_next(lx, tok); tok->t == TT_WORD; lex_next(lx, tok)) {
+		if (strncmp(tok->text, "file:", 5) == 0) {
+			if (c->list || c->nnet) {
+				lex_error(lx, tok->col, "a file: list stands alone after %s",
+					  c->label);
+				return -1;
+			}
+			char full[4096];
+			const char *slash = strrchr(lx->file, '/'), *path = tok->text + 5;
+			if (path[0] == '/' || slash == NULL)
+				snprintf(full, sizeof(full), "%s", path);
+			else
+				snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - lx->file),
+					 lx->file, path);
+			c->list = llist_load(full, LL_IP, lx->errs);
+			if (c->list == NULL) {
+				lex_error(lx, tok->col, "the list %s did not load", full);
+				return -1;
+			}
+			continue;
+		}
+		if (c->list) {
+			lex_error(lx, tok->col, "a file: list stands alone after %s", c->label);
+			return -1;
+		}
 		struct cidr one;
 		if (cidr_parse(tok->text, &one) < 0) {
 			lex_error(lx, tok->col, "expected an address or address/bits, found '%s'",
@@ -238,7 +262,7 @@ static int cond_cidr(struct rule_lexer *lx, struct rule_tok *tok, struct rule_co
 		c->nets = p;
 		c->nets[c->nnet++] = one;
 	}
-	if (tok->t != TT_END || c->nnet == 0) {
+	if (tok->t != TT_END || (c->nnet == 0 && c->list == NULL)) {
 		lex_error(lx, tok->col, "expected address ranges such as 192.0.2.0/24 after %s",
 			  c->label);
 		return -1;

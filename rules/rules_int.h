@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "cidr.h"
+#include "locallist.h"
 #include "compat.h"
 #include "errlist.h"
 #include "rules.h"
@@ -77,6 +78,7 @@ struct rule_cond {
 	int decoded;                 /* header:NAME:decoded */
 	pcre2_code *re;              /* owned (TM_REGEX) */
 	struct cidr *nets;           /* owned array (TM_CIDR) */
+	struct llist *list;          /* owned: a "file:PATH" list of networks (TM_CIDR), or NULL */
 	size_t nnet;
 	enum rule_cmp op; /* TM_SIZE */
 	double num;       /* TM_SIZE: bytes */

@@ -307,6 +307,100 @@ static void test_lists(void)
 	pol_free(p);
 }
 
+/* write_list - a list file beside the scratch policy */
+static void write_list(const char *name, const char *text)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	FILE *fp = fopen(path, "w");
+	if (fp == NULL || fputs(text, fp) < 0 || fclose(fp) != 0)
+		diag("cannot write %s", path);
+}
+
+/* remove_list - delete a list file */
+static void remove_list(const char *name)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	unlink(path);
+}
+
+/* test_file_lists - allow and deny entries that name a list file */
+static void test_file_lists(void)
+{
+	write_list("bad.cidr", "203.0.113.0/24\n2001:db8:bad::/48\n");
+	write_list("vip.txt", "ceo@partner.example\nvendor.example\n");
+	write_list("partners.txt", "partner.example\n");
+	struct policy *p = load("deny client-ip file:bad.cidr\n"
+				"allow sender file:vip.txt require spf\n"
+				"allow from-domain file:partners.txt require dkim\n",
+				&plain);
+	if (ok(p != NULL, "a policy with file: lists loads")) {
+		static const struct {
+			const char *findings, *allow, *deny, *what;
+		} c[] = {
+		    {"envelope.client_addr=203.0.113.9", NULL, NULL, "a listed network"},
+		    {"envelope.client_addr=2001:db8:bad::1", NULL, NULL, "a listed v6 network"},
+		    {"envelope.client_addr=192.0.2.1;envelope.mail_from=ceo@partner.example;spf="
+		     "pass",
+		     "x", NULL, "a listed address whose SPF passes"},
+		    {"envelope.client_addr=192.0.2.1;envelope.mail_from=x@mail.vendor.example;spf="
+		     "pass",
+		     "x", NULL, "a subdomain of a listed domain, SPF pass"},
+		    {"envelope.client_addr=192.0.2.1;envelope.mail_from=ceo@partner.example;spf="
+		     "fail",
+		     NULL, NULL, "a listed address whose SPF fails"},
+		    {"envelope.client_addr=192.0.2.1;envelope.mail_from=cfo@partner.example;spf="
+		     "pass",
+		     NULL, NULL, "another address of a listed address's domain"},
+		    {"header.from.domain=partner.example;dkim.pass.domain=partner.example", "x",
+		     NULL, "a listed From domain with DKIM"},
+		    {"header.from.domain=partner.example;dkim.pass.domain=other.example", NULL,
+		     NULL, "a listed From domain, DKIM for another domain"},
+		};
+		for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+			struct findings *f = mkf(c[i].findings);
+			if (!ok(f && pol_lists(p, f) == 0, "%s: pol_lists", c[i].what)) {
+				fnd_free(f);
+				continue;
+			}
+			int want_deny = i < 2;
+			ok((fnd_get(f, "denylisted") != NULL) == want_deny, "%s: %s", c[i].what,
+			   want_deny ? "denylisted" : "not denylisted");
+			ok((fnd_get(f, "allowlisted") != NULL) == (c[i].allow != NULL), "%s: %s",
+			   c[i].what, c[i].allow ? "allowlisted" : "not allowlisted");
+			fnd_free(f);
+		}
+		pol_free(p);
+	}
+	/* a bad list line is the list's file:line, and the policy line is named too */
+	write_list("broken.cidr", "192.0.2.0/24\nnot-an-address\n");
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/broken.cidr", tmpdir);
+	FILE *fp = fopen(scratch, "w");
+	if (fp) {
+		fputs("deny client-ip file:broken.cidr\n", fp);
+		fclose(fp);
+	}
+	struct errlist e;
+	errlist_init(&e);
+	p = pol_load(scratch, &plain, &e);
+	ok(p == NULL, "a policy naming a broken list does not load");
+	char want[2048];
+	snprintf(want, sizeof(want), "%s:2: expected an IP address or network", path);
+	ok(e.count == 2 && strncmp(e.msgs[0], want, strlen(want)) == 0,
+	   "the list's bad line is reported as file:line");
+	snprintf(want, sizeof(want), "%s:1:16: the list did not load", scratch);
+	ok(e.count == 2 && strncmp(e.msgs[1], want, strlen(want)) == 0,
+	   "and the policy line naming it (%s)", e.count > 1 ? e.msgs[1] : "");
+	errlist_free(&e);
+	pol_free(p);
+	remove_list("bad.cidr");
+	remove_list("vip.txt");
+	remove_list("partners.txt");
+	remove_list("broken.cidr");
+}
+
 /* ---- decisions -------------------------------------------------------------------------- */
 
 #define RULES "/etc/portcullis/rules.d/10-stock.rules"
@@ -699,6 +793,7 @@ int main(void)
 	test_golden();
 	test_load();
 	test_lists();
+	test_file_lists();
 	test_decide();
 	test_size();
 	test_stock();

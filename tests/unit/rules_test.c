@@ -255,6 +255,55 @@ static void test_compile(void)
 	}
 }
 
+/* test_file_list - client-ip file:PATH, a list file beside the rule file */
+static void test_file_list(void)
+{
+	char lpath[2048], path[2048];
+	const char *nets = "# bad networks\n203.0.113.0/24\n2001:db8:bad::/48\n";
+	put_file(lpath, sizeof(lpath), "nets.cidr", nets, strlen(nets));
+	struct errlist errs;
+	errlist_init(&errs);
+	struct rule_set *rs = load_text("rule LISTED\n match client-ip file:nets.cidr\n score 1\n",
+					&errs, path, sizeof(path));
+	if (!ok(rs != NULL, "client-ip file:nets.cidr loads"))
+		show(&errs);
+	static const struct {
+		const char *ip;
+		int hit;
+	} c[] = {{"203.0.113.77", 1}, {"2001:db8:bad::5", 1}, {"192.0.2.1", 0}, {"unknown", 0}};
+	for (size_t i = 0; rs && i < ARRAY_LEN(c); i++) {
+		struct rule_run *run = rule_run_new(rs);
+		struct rule_input in = {.client_addr = c[i].ip,
+					.client_name = "x",
+					.helo = "",
+					.mail_from = "",
+					.body = ""};
+		const struct rule_hit *hits;
+		const char *const *limits;
+		size_t nh = 0, nl;
+		if (run == NULL || rule_eval(run, &in, &hits, &nh, &limits, &nl) < 0)
+			ok(0, "eval");
+		is_int((int)nh, c[i].hit, "client %s %s the file list", c[i].ip,
+		       c[i].hit ? "hits" : "misses");
+		rule_run_free(run);
+	}
+	rule_free(rs);
+	errlist_free(&errs);
+	const char *bad = "192.0.2.0/24\nnonsense\n";
+	put_file(lpath, sizeof(lpath), "nets.cidr", bad, strlen(bad));
+	errlist_init(&errs);
+	rs = load_text("rule LISTED\n match client-ip file:nets.cidr\n score 1\n", &errs, path,
+		       sizeof(path));
+	ok(rs == NULL && errs.count == 2 && strstr(errs.msgs[0], "nets.cidr:2: ") &&
+	       strstr(errs.msgs[1], ":2:") && strstr(errs.msgs[1], "did not load"),
+	   "a bad list line: the list's file:line, then the rule line");
+	if (errs.count)
+		diag("%s", errs.msgs[0]);
+	rule_free(rs);
+	errlist_free(&errs);
+	unlink(lpath);
+}
+
 /* The message of the evaluator table. */
 static const struct rule_header base_hdrs[] = {
     {"From", " Alice <alice@example.org>"},
@@ -851,6 +900,7 @@ int main(void)
 	}
 	test_golden();
 	test_compile();
+	test_file_list();
 	test_eval(f);
 	test_empty_input();
 	test_issue_examples(f);
