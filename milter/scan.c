@@ -30,6 +30,7 @@
 #include "generation.h"
 #include "message.h"
 #include "policy.h"
+#include "quarantine.h"
 #include "rules.h"
 #include "session.h"
 #include "spf.h"
@@ -422,7 +423,8 @@ int scan_message(const struct session *s, const struct message *m, struct scan_o
 	if (f == NULL)
 		return -1;
 	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 || header_facts(m, f) < 0 ||
-	    spf_facts(m, f) < 0 || pol_lists(m->gen->policy, f) < 0 || run_rules(s, m, out) < 0 ||
+	    spf_facts(m, f) < 0 || pol_lists(m->gen->policy, f) < 0 || quar_released(m, f) < 0 ||
+	    run_rules(s, m, out) < 0 ||
 	    pol_decide(m->gen->policy, f, out->hits, out->nhits, v) < 0 ||
 	    scan_finish(s, m, v, 0) < 0) {
 		scan_out_free(out);
