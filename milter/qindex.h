@@ -72,9 +72,10 @@ struct qindex_ops {
 	int (*get)(struct qindex *ix, const char *id, struct qentry *e);
 	/* list - the entries f selects, newest first unless f->oldest_first */
 	int (*list)(struct qindex *ix, const struct qfilter *f, qentry_cb cb, void *arg);
-	/* set_released - mark released, by whom, with the release mark's token */
-	int (*set_released)(struct qindex *ix, const char *id, long long when, const char *by,
-			    const char *token);
+	/* set_state - mark an entry (QSTATE_RELEASED: when, by whom, with the release mark's
+	 * token; QSTATE_HELD: back again after a failed release) */
+	int (*set_state)(struct qindex *ix, const char *id, const char *state, long long when,
+			 const char *by, const char *token);
 	/* begin, commit - group many changes (repair) */
 	int (*begin)(struct qindex *ix);
 	int (*commit)(struct qindex *ix);

@@ -435,22 +435,22 @@ static int ix_list(struct qindex *ix, const struct qfilter *f, qentry_cb cb, voi
 	return rc;
 }
 
-/* ix_set_released - mark released */
-static int ix_set_released(struct qindex *ix, const char *id, long long when, const char *by,
-			   const char *token)
+/* ix_set_state - mark released (or held again) */
+static int ix_set_state(struct qindex *ix, const char *id, const char *state, long long when,
+			const char *by, const char *token)
 {
 	struct sqlite_index *s = six(ix);
 	sqlite3_stmt *st;
 	pthread_mutex_lock(&s->lock);
 	int rc = 0;
 	if (sqlite3_prepare_v2(s->db,
-			       "UPDATE entry SET state = 'released', released = ?2,"
+			       "UPDATE entry SET state = ?5, released = ?2,"
 			       " released_by = ?3, token = ?4 WHERE id = ?1",
 			       -1, &st, NULL) != SQLITE_OK)
 		rc = fail(s, "prepare");
 	else {
 		if ((bind_text(st, 1, id) | sqlite3_bind_int64(st, 2, when) | bind_text(st, 3, by) |
-		     bind_text(st, 4, token)) != SQLITE_OK ||
+		     bind_text(st, 4, token) | bind_text(st, 5, state)) != SQLITE_OK ||
 		    sqlite3_step(st) != SQLITE_DONE)
 			rc = fail(s, "update");
 		else if (sqlite3_changes(s->db) == 0) {
@@ -507,7 +507,7 @@ static const struct qindex_ops sqlite_ops = {
     .remove = ix_remove,
     .get = ix_get,
     .list = ix_list,
-    .set_released = ix_set_released,
+    .set_state = ix_set_state,
     .begin = ix_begin,
     .commit = ix_commit,
     .error = ix_error,

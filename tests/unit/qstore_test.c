@@ -415,13 +415,14 @@ static void test_repair(void)
 
 	make_id(id, 403);
 	long long now = (long long)time(NULL);
-	ok(ix->ops->set_released(ix, id, now, "root", "tok123") == 0, "mark released");
+	ok(ix->ops->set_state(ix, id, QSTATE_RELEASED, now, "root", "tok123") == 0,
+	   "mark released");
 	ok(qstore_release_valid(q, id, "tok123", 3600), "release mark valid");
 	ok(!qstore_release_valid(q, id, "tok124", 3600), "wrong token refused");
 	ok(!qstore_release_valid(q, id, "", 3600), "empty token refused");
 	make_id(id, 404);
 	ok(!qstore_release_valid(q, id, "tok123", 3600), "an entry not released refused");
-	(void)ix->ops->set_released(ix, id, now - 7200, "root", "old");
+	(void)ix->ops->set_state(ix, id, QSTATE_RELEASED, now - 7200, "root", "old");
 	ok(!qstore_release_valid(q, id, "old", 3600), "an old release mark refused");
 	qstore_close(q);
 }
