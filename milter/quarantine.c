@@ -116,6 +116,25 @@ void quar_event(const char *event, const char *id, const char *by, const char *e
 	buf_free(&b);
 }
 
+/* put_value - a header value; the MTA passes folded lines with LF alone: CRLF, as on the
+ * wire */
+static int put_value(struct qwriter *w, const char *v)
+{
+	for (const char *p = v; *p;) {
+		size_t n = strcspn(p, "\n");
+		if (qwriter_put(w, p, n) < 0)
+			return -1;
+		p += n;
+		if (*p == '\n') {
+			int cr = n > 0 && p[-1] == '\r';
+			if (qwriter_put(w, cr ? "\n" : "\r\n", cr ? 1 : 2) < 0)
+				return -1;
+			p++;
+		}
+	}
+	return 0;
+}
+
 /* write_message - the message as received: headers as the MTA passed them, then the body */
 static int write_message(void *arg, struct qwriter *w)
 {
@@ -123,7 +142,7 @@ static int write_message(void *arg, struct qwriter *w)
 	for (size_t i = 0; i < m->nhdr; i++) {
 		const struct header *h = &m->hdrs[i];
 		if (qwriter_put(w, h->name, strlen(h->name)) < 0 || qwriter_put(w, ":", 1) < 0 ||
-		    qwriter_put(w, h->value, strlen(h->value)) < 0 || qwriter_put(w, "\r\n", 2) < 0)
+		    put_value(w, h->value) < 0 || qwriter_put(w, "\r\n", 2) < 0)
 			return -1;
 	}
 	if (qwriter_put(w, "\r\n", 2) < 0)
