@@ -11,7 +11,11 @@ make -j"$(nproc)"
 make install
 id portcullis >/dev/null 2>&1 ||
 	useradd --system --home-dir /var/lib/portcullis --shell /usr/sbin/nologin portcullis
-install -d -o portcullis -g portcullis -m 0750 /var/lib/portcullis /run/portcullis
+install -d -o portcullis -g portcullis -m 0750 /var/lib/portcullis /run/portcullis \
+	/var/log/portcullis
+install -d -o portcullis -g portcullis -m 0700 /var/lib/portcullis/quarantine
+test -f /etc/logrotate.d/portcullis ||
+	install -m 0644 contrib/portcullis.logrotate /etc/logrotate.d/portcullis
 /usr/local/sbin/portcullisd -n -c /etc/portcullis/portcullis.conf
 
 cat <<'MSG'

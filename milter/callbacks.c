@@ -29,20 +29,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
+#include "buf.h"
 #include "generation.h"
+#include "jsonlog.h"
 #include "log.h"
 #include "message.h"
+#include "quarantine.h"
 #include "rules.h"
 #include "session.h"
 #include "verdict.h"
 
 /* per-connection adapter state, owned through smfi_setpriv */
 struct conn {
-	struct session *s;   /* owned */
-	unsigned long acts;  /* actions granted by the MTA */
-	unsigned long steps; /* protocol flags granted by the MTA */
-	int refused;         /* arrived while draining: answered 4xx at connect */
+	struct session *s;      /* owned */
+	unsigned long acts;     /* actions granted by the MTA */
+	unsigned long steps;    /* protocol flags granted by the MTA */
+	int refused;            /* arrived while draining: answered 4xx at connect */
+	struct quar_outcome qo; /* what the last quarantine verdict did */
 };
 
 static atomic_uint cb_open;    /* connections being served (refused ones excluded) */
@@ -139,6 +144,25 @@ static int edit_headers(SMFICTX *ctx, const struct conn *c, const struct verdict
 	return 0;
 }
 
+static sfsistat answer(SMFICTX *ctx, struct conn *c, int at_eom);
+
+/* quarantine - keep the message in the store (the MTA then drops its copy: discard) and/or
+ * put it on hold in the MTA; neither possible: the on_error reply */
+static sfsistat quarantine(SMFICTX *ctx, struct conn *c, int at_eom)
+{
+	const struct verdict *v = &c->s->verdict;
+	if (at_eom && quar_keep(c->s, (c->acts & SMFIF_QUARANTINE) != 0, &c->qo) == 0) {
+		if (!c->qo.held)
+			return SMFIS_DISCARD;
+		if (edit_headers(ctx, c, v) == 0 &&
+		    smfi_quarantine(ctx, (char *)(v->text ? v->text : "held by portcullis")) ==
+			MI_SUCCESS)
+			return SMFIS_CONTINUE;
+	}
+	(void)session_fail(c->s, "quarantine not possible at this stage");
+	return answer(ctx, c, 0);
+}
+
 /* answer - turn the session's verdict into the MTA's reply */
 static sfsistat answer(SMFICTX *ctx, struct conn *c, int at_eom)
 {
@@ -152,13 +176,7 @@ static sfsistat answer(SMFICTX *ctx, struct conn *c, int at_eom)
 			return answer(ctx, c, 0);
 		}
 		return SMFIS_CONTINUE;
-	case VD_QUARANTINE:
-		if (at_eom && (c->acts & SMFIF_QUARANTINE) && edit_headers(ctx, c, v) == 0 &&
-		    smfi_quarantine(ctx, (char *)(text ? text : "held by portcullis")) ==
-			MI_SUCCESS)
-			return SMFIS_CONTINUE;
-		(void)session_fail(c->s, "quarantine not possible at this stage");
-		return answer(ctx, c, 0);
+	case VD_QUARANTINE: return quarantine(ctx, c, at_eom);
 	case VD_DISCARD: return SMFIS_DISCARD;
 	case VD_REJECT:
 	case VD_TEMPFAIL:
@@ -312,7 +330,7 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *p, size_t len)
 }
 
 /* log_verdict - one greppable line per message: who, what, which rules, why */
-static void log_verdict(const struct session *s)
+static void log_verdict(const struct session *s, const struct quar_outcome *qo)
 {
 	const struct verdict *v = &s->verdict;
 	const struct message *m = s->msg;
@@ -328,13 +346,31 @@ static void log_verdict(const struct session *s)
 		}
 	}
 	log_info("%s: ref=%s client=%s[%s] from=<%s> rcpts=%zu size=%zu verdict=%s%s%s%s%s "
-		 "score=%.1f%s%s%s%s%s%s%s",
+		 "score=%.1f%s%s%s%s%s%s%s%s%s",
 		 m && m->queue_id ? m->queue_id : "NOQUEUE", m ? m->ref : "-", s->client_name,
 		 s->client_addr, m ? m->mail_from : "", m ? m->nrcpt : 0, m ? m->size : 0,
 		 vd_action_name(v->action), v->rcode[0] ? " reply=" : "", v->rcode,
 		 v->xcode[0] ? " " : "", v->xcode, v->score, nh ? " rules=" : "", hits,
 		 nw ? " would_hit=" : "", would, v->decided_by ? " decided=\"" : "",
-		 v->decided_by ? v->decided_by : "", v->decided_by ? "\"" : "");
+		 v->decided_by ? v->decided_by : "", v->decided_by ? "\"" : "",
+		 qo->to ? " quarantine=" : "", qo->to ? qo->to : "");
+}
+
+/* log_json - the message's JSON log line */
+static void log_json(const struct conn *c, double scan_ms)
+{
+	struct jl_info info = {.scan_ms = scan_ms, .store_ms = c->qo.store_ms};
+	if (c->qo.to) {
+		info.quarantine_to = c->qo.to;
+		info.quarantine_id = c->qo.stored ? c->qo.id : NULL;
+	}
+	struct buf b;
+	buf_init(&b, 0);
+	if (jsonlog_message(&b, c->s, &info, 0) < 0 || buf_adds(&b, "\n") != BUF_OK)
+		log_warn("out of memory building the JSON log line");
+	else if (jsonlog_write(b.data, b.len) < 0)
+		log_warn("cannot write the JSON log");
+	buf_free(&b);
 }
 
 /* cb_eom - judge and act */
@@ -346,10 +382,16 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	const char *qid = smfi_getsymval(ctx, "i");
 	if (qid)
 		session_queue_id(c->s, qid);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	enum sess_rc rc = session_eom(c->s);
-	log_verdict(c->s);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	(void)rc; /* a verdict either way; an error verdict still gets its header edits */
+	memset(&c->qo, 0, sizeof(c->qo));
 	sfsistat st = answer(ctx, c, 1);
+	log_verdict(c->s, &c->qo);
+	log_json(c,
+		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	session_abort(c->s);
 	return st;
 }

@@ -61,7 +61,8 @@ enum ktype {
 	K_DNSBL, /* repeatable: each line adds a list */
 	K_RHSBL, /* repeatable */
 	K_URIBL, /* repeatable */
-	K_DNSERR
+	K_DNSERR,
+	K_RELEASE
 };
 
 struct key {
@@ -112,6 +113,14 @@ static const struct key keys[] = {
     {"mime_bytes_max", K_SIZE, F(mime_bytes_max), "20M"},
     {"mime_urls_max", K_COUNT, F(mime_urls_max), "200"},
     {"mime_header_line_max", K_SIZE, F(mime_header_line_max), "64K"},
+    {"quarantine_dir", K_PATH, F(quarantine_dir), NULL},
+    {"quarantine_group", K_GROUP, F(quarantine_group), NULL},
+    {"quarantine_max_age", K_DURATION, F(quarantine_max_age), "30d"},
+    {"quarantine_max_size", K_SIZE, F(quarantine_max_size), "0"},
+    {"quarantine_purge_interval", K_DURATION, F(quarantine_purge_interval), "1h"},
+    {"release_mark_max_age", K_DURATION, F(release_mark_max_age), "1d"},
+    {"release_via", K_RELEASE, F(release_via), "sendmail:/usr/sbin/sendmail"},
+    {"json_log", K_PATH, F(json_log), NULL},
 };
 #undef F
 
@@ -149,7 +158,7 @@ int conf_parse_size(const char *s, size_t *out)
 	return 0;
 }
 
-/* conf_parse_duration - seconds with an optional s/m/h suffix */
+/* conf_parse_duration - seconds with an optional s/m/h/d suffix */
 int conf_parse_duration(const char *s, unsigned *out)
 {
 	if (!isdigit((unsigned char)*s))
@@ -168,6 +177,10 @@ int conf_parse_duration(const char *s, unsigned *out)
 		break;
 	case 'h':
 		mul = 3600;
+		end++;
+		break;
+	case 'd':
+		mul = 86400;
 		end++;
 		break;
 	default: break;
@@ -308,6 +321,17 @@ static const char *list_append(struct conf_list *l, const char *v)
 	return NULL;
 }
 
+/* release_valid - "sendmail:/path" or "smtp:host:port" (host may be [IPv6]) */
+static int release_valid(const char *v)
+{
+	if (strncmp(v, "sendmail:", 9) == 0)
+		return v[9] == '/' && strchr(v, ' ') == NULL;
+	if (strncmp(v, "smtp:", 5) != 0)
+		return 0;
+	const char *port = strrchr(v + 5, ':');
+	return port && port > v + 5 && parse_port(port + 1, port + strlen(port)) > 0;
+}
+
 /* cidr_valid - an address or address/bits */
 static int cidr_valid(const char *w)
 {
@@ -363,7 +387,7 @@ static const char *set_value(struct conf *c, const struct key *k, const char *v)
 		return NULL;
 	case K_DURATION:
 		if (conf_parse_duration(v, (unsigned *)field) < 0)
-			return "expected a duration such as 30s, 5m or 1h";
+			return "expected a duration such as 30s, 5m, 1h or 7d";
 		return NULL;
 	case K_COUNT: {
 		char *end;
@@ -424,6 +448,10 @@ static const char *set_value(struct conf *c, const struct key *k, const char *v)
 		else
 			return "expected tempfail, accept or reject";
 		return NULL;
+	case K_RELEASE:
+		if (!release_valid(v))
+			return "expected sendmail:/PATH or smtp:HOST:PORT";
+		break;
 	case K_STR: break;
 	}
 	char *dup = strdup(v);

@@ -66,7 +66,15 @@ struct conf {
 	size_t mime_bytes_max;       /* decoded bytes per message */
 	unsigned mime_urls_max;      /* URLs kept */
 	size_t mime_header_line_max; /* a longer header line in a part is an oddity */
-	uint64_t hash;               /* FNV-1a of the file's bytes */
+	char *quarantine_dir;        /* the quarantine store, or NULL: none (the MTA's hold) */
+	char *quarantine_group;      /* group that may use `portcullis quarantine`, or NULL */
+	unsigned quarantine_max_age; /* seconds an entry is kept; 0: no limit */
+	size_t quarantine_max_size;  /* bytes the store may hold; 0: no limit */
+	unsigned quarantine_purge_interval; /* seconds between the daemon's purges; 0: never */
+	unsigned release_mark_max_age;      /* seconds a release mark is honoured */
+	char *release_via;                  /* "sendmail:PATH" or "smtp:HOST:PORT" */
+	char *json_log;                     /* the per-message JSON log, or NULL: none */
+	uint64_t hash;                      /* FNV-1a of the file's bytes */
 };
 
 /* conf_load - read and validate path (NULL: defaults only); NULL with every problem in errs */
@@ -76,7 +84,7 @@ void conf_free(struct conf *c);
 
 /* conf_parse_size - "512", "64K", "10M", "1G" into bytes; -1 when malformed */
 int conf_parse_size(const char *s, size_t *out) WUR;
-/* conf_parse_duration - "30", "30s", "5m", "1h" into seconds; -1 when malformed */
+/* conf_parse_duration - "30", "30s", "5m", "1h", "7d" into seconds; -1 when malformed */
 int conf_parse_duration(const char *s, unsigned *out) WUR;
 /* conf_socket_valid - NULL when spec is usable, else why not */
 const char *conf_socket_valid(const char *spec);

@@ -29,9 +29,9 @@ struct findings {
 
 /* The vocabulary. "x.*" stands for any name under x. (the dnsbl: family is "dnsbl:ZONE") */
 static const char *const known[] = {
-    "envelope.*", "size.*",      "spf",        "spf.*",   "dkim",    "dkim.*",  "dmarc",
-    "dmarc.*",    "iprev",       "iprev.*",    "dnsbl:*", "rhsbl:*", "uribl:*", "header.*",
-    "mime.*",     "allowlisted", "denylisted", "rules.*", "dns.*",
+    "envelope.*", "size.*",      "spf",        "spf.*",   "dkim",    "dkim.*",   "dmarc",
+    "dmarc.*",    "iprev",       "iprev.*",    "dnsbl:*", "rhsbl:*", "uribl:*",  "header.*",
+    "mime.*",     "allowlisted", "denylisted", "rules.*", "dns.*",   "released",
 };
 
 /* fnd_known - in the vocabulary? */

@@ -12,7 +12,11 @@
  *	signals: SIGHUP builds a new generation and publishes it only when
  *	everything loaded (the old one keeps serving otherwise); SIGTERM and
  *	SIGINT answer new connections 451 4.3.2, let open ones finish for at
- *	most shutdown_timeout, then stop the listener and exit 0.
+ *	most shutdown_timeout, then stop the listener and exit 0. SIGUSR1
+ *	reopens the JSON log (json_log) after logrotate moved it. The
+ *	quarantine store is created (owned by the daemon's user) before
+ *	privileges are dropped, its index repaired from the files after, and
+ *	its retention applied every quarantine_purge_interval.
  *
  * DIAGNOSTICS
  *	Configuration errors as "file:line: message". Exit status: 0 done,
@@ -40,7 +44,9 @@
 #include "conf.h"
 #include "errlist.h"
 #include "generation.h"
+#include "jsonlog.h"
 #include "log.h"
+#include "quarantine.h"
 
 #define EX_OK_ 0
 #define EX_USAGE_ 64
@@ -228,6 +234,30 @@ static void *milter_thread(void *arg)
 	return NULL;
 }
 
+/* daemon_ids - the user and group the daemon runs as */
+static void daemon_ids(const struct conf *c, uid_t *uid, gid_t *gid)
+{
+	*uid = geteuid();
+	*gid = getegid();
+	struct passwd *pw = c->user ? getpwnam(c->user) : NULL;
+	struct group *gr = c->group ? getgrnam(c->group) : NULL;
+	if (pw) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	}
+	if (gr)
+		*gid = gr->gr_gid;
+}
+
+/* open_json_log - the configured JSON log (or none) */
+static void open_json_log(const struct conf *c)
+{
+	char ebuf[128];
+	if (jsonlog_open(c->json_log) < 0)
+		log_err("cannot open the JSON log %s: %s", c->json_log,
+			log_strerror(errno, ebuf, sizeof(ebuf)));
+}
+
 /* reload - SIGHUP: build a new generation and publish it only if complete */
 static void reload(const char *conf_path, int foreground)
 {
@@ -254,6 +284,7 @@ static void reload(const char *conf_path, int foreground)
 	    log_open("portcullisd", g->conf->log_dest) < 0)
 		log_warn("cannot switch logging to %s", g->conf->log_dest);
 	log_set_level((enum log_level)g->conf->log_level);
+	open_json_log(g->conf);
 	gen_publish(g);
 	struct generation *now = gen_current();
 	log_notice("configuration reloaded: generation %lu (%s)", now->serial, now->id);
@@ -343,6 +374,14 @@ int main(int argc, char **argv)
 			log_strerror(errno, ebuf, sizeof(ebuf)));
 		return EX_OSERR_;
 	}
+	uid_t quid;
+	gid_t qgid;
+	char qerr[512];
+	daemon_ids(c, &quid, &qgid);
+	if (quar_prepare(c, quid, qgid, qerr, sizeof(qerr)) < 0) {
+		log_err("quarantine %s: %s", c->quarantine_dir, qerr);
+		return EX_OSERR_;
+	}
 	if (drop_privileges(c) < 0 || chdir("/") < 0) {
 		log_err("cannot drop privileges to user %s", c->user ? c->user : "-");
 		return EX_OSERR_;
@@ -353,7 +392,10 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	open_json_log(c);
+	quar_startup(c);
 	gen_publish(g);
 	g = NULL;
 	pthread_t tid;
@@ -379,8 +421,19 @@ int main(int argc, char **argv)
 		int sig = sigtimedwait(&set, NULL, &tick);
 		if (atomic_load(&milter_done))
 			break;
+		struct generation *tg = gen_current();
+		if (tg)
+			quar_tick(tg->conf);
+		gen_release(tg);
 		if (sig == SIGHUP) {
 			reload(conf_path, foreground);
+		} else if (sig == SIGUSR1) {
+			char ebuf[128];
+			if (jsonlog_reopen() < 0)
+				log_err("SIGUSR1: cannot reopen the JSON log: %s",
+					log_strerror(errno, ebuf, sizeof(ebuf)));
+			else
+				log_notice("SIGUSR1: JSON log reopened");
 		} else if (sig == SIGTERM || sig == SIGINT) {
 			why = sig == SIGTERM ? "SIGTERM" : "SIGINT";
 			log_notice("%s: refusing new connections; letting open ones finish", why);
@@ -401,6 +454,8 @@ int main(int argc, char **argv)
 	if (why)
 		log_notice("stopped (%s)", why);
 	gen_shutdown();
+	quar_shutdown();
+	jsonlog_close();
 	if (why == NULL) {
 		/* libmilter stopped on its own (its signal thread took a signal, or
 		 * the listener failed): not a clean stop, let the supervisor restart */

@@ -52,6 +52,7 @@ struct message {
 	struct own_header *own; /* owned array: instances to remove, in arrival order */
 	size_t nown, own_cap;
 	size_t seen_verdict, seen_authres, seen_rspf; /* instances of each name so far */
+	size_t seen_release;                          /* of RELEASE_HEADER */
 	size_t seen_tag[2];    /* of the policy's tag headers (flag, score) */
 	int authres_strip_all; /* remove every incoming A-R, not only those claiming our id */
 	struct timespec dns_deadline;    /* end of this message's DNS budget */

@@ -6,6 +6,7 @@
  *		[--helo NAME] [--mail-from ADDR] [--rcpt ADDR]... [--json] FILE|-
  *	portcullis rules lint [-c config] [DIR|FILE]
  *	portcullis rules test [-c config] [DIR]
+ *	portcullis quarantine ...  portcullis why ...   (cli_quarantine.c)
  *
  * DESCRIPTION
  *	`check` feeds a stored message through the same session and scan
@@ -36,6 +37,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli_quarantine.h"
 #include "conf.h"
 #include "errlist.h"
 #include "findings.h"
@@ -66,20 +68,23 @@ struct check_opts {
 /* usage - the synopsis */
 static void usage(FILE *fp)
 {
-	fprintf(fp,
-		"usage: portcullis check [options] FILE|-\n"
-		"  -c, --config FILE     configuration (default %s if present)\n"
-		"      --client-ip IP    connecting client address\n"
-		"      --client-name N   the client's host name as the MTA saw it\n"
-		"      --helo NAME       HELO/EHLO name\n"
-		"      --mail-from ADDR  envelope sender (default: null sender)\n"
-		"      --rcpt ADDR       envelope recipient (repeatable)\n"
-		"      --json            machine-readable output\n"
-		"       portcullis rules lint [-c config] [DIR|FILE]  check rule files (default:\n"
-		"                                             rules_dir), errors as file:line:col\n"
-		"       portcullis rules test [-c config] [DIR]   run the rules' own tests\n"
-		"       portcullis version\n",
-		CONF_DEFAULT_FILE);
+	fprintf(
+	    fp,
+	    "usage: portcullis check [options] FILE|-\n"
+	    "  -c, --config FILE     configuration (default %s if present)\n"
+	    "      --client-ip IP    connecting client address\n"
+	    "      --client-name N   the client's host name as the MTA saw it\n"
+	    "      --helo NAME       HELO/EHLO name\n"
+	    "      --mail-from ADDR  envelope sender (default: null sender)\n"
+	    "      --rcpt ADDR       envelope recipient (repeatable)\n"
+	    "      --json            machine-readable output\n"
+	    "       portcullis rules lint [-c config] [DIR|FILE]  check rule files (default:\n"
+	    "                                             rules_dir), errors as file:line:col\n"
+	    "       portcullis rules test [-c config] [DIR]   run the rules' own tests\n"
+	    "       portcullis quarantine [-c config] list|show|release|delete|purge|stats|repair\n"
+	    "       portcullis why [-c config] [--log FILE] REF|QUEUEID\n"
+	    "       portcullis version\n",
+	    CONF_DEFAULT_FILE);
 }
 
 /* read_input - the whole message file, bounded */
@@ -479,6 +484,10 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "rules") == 0)
 		return cmd_rules(argc - 1, argv + 1);
+	if (strcmp(argv[1], "quarantine") == 0)
+		return cli_quarantine(argc - 1, argv + 1);
+	if (strcmp(argv[1], "why") == 0)
+		return cli_why(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("portcullis %s\n", PACKAGE_VERSION);
 		return 0;

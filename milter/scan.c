@@ -32,6 +32,7 @@
 #include "mime.h"
 #include "policy.h"
 #include "reputation.h"
+#include "quarantine.h"
 #include "rules.h"
 #include "session.h"
 #include "spf.h"
@@ -548,7 +549,7 @@ int scan_message(const struct session *s, const struct message *m, struct scan_o
 	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 || header_facts(m, f) < 0 ||
 	    spf_facts(m, f) < 0 || mime_facts(m, f, &mr) < 0 ||
 	    reputation_facts(s, m, &mr, f) < 0 || pol_lists(m->gen->policy, f) < 0 ||
-	    run_rules(s, m, &mr, out) < 0 ||
+	    quar_released(m, f) < 0 || run_rules(s, m, &mr, out) < 0 ||
 	    pol_decide(m->gen->policy, f, out->hits, out->nhits, v) < 0 ||
 	    scan_finish(s, m, v, 0) < 0) {
 		scan_out_free(out);

@@ -19,6 +19,8 @@ struct rule_hit;
 #define VERDICT_HEADER "X-Portcullis-Verdict"
 #define AUTHRES_HEADER "Authentication-Results"
 #define RECEIVED_SPF_HEADER "Received-SPF"
+/* the release mark `portcullis quarantine release` puts on a message: "ID TOKEN" */
+#define RELEASE_HEADER "X-Portcullis-Released"
 
 /* What the scan of one message found, kept for the log and `portcullis check`. */
 struct scan_out {

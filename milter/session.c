@@ -281,6 +281,8 @@ static int track_own(struct message *m, const char *name, const char *value)
 		if (tag && strcasecmp(name, tag) == 0)
 			return msg_add_own(m, tag, ++m->seen_tag[i]);
 	}
+	if (strcasecmp(name, RELEASE_HEADER) == 0) /* checked by the scan, never passed on */
+		return msg_add_own(m, RELEASE_HEADER, ++m->seen_release);
 	if (strcasecmp(name, RECEIVED_SPF_HEADER) == 0) {
 		++m->seen_rspf;
 		if (authres_received_spf_claims(value, id))

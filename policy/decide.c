@@ -11,7 +11,9 @@
  *	holds. Then the first of these steps that applies decides:
  *	  1. size.oversize: reject 552 5.3.4;
  *	  2. a deny list entry: reject with the deny reply;
- *	  3. an allow list entry (its requirement met): accept;
+ *	  3. a message released from the quarantine ("released" finding, with
+ *	     `released accept`): accept; then an allow list entry (its
+ *	     requirement met): accept;
  *	  4. direct actions (rule hits with an action, not in monitor mode,
  *	     and `on` actions, the portcullis.conf settings among them): the
  *	     strictest wins (reject > discard > quarantine > tempfail > tag >
@@ -299,11 +301,49 @@ int pol_size_verdict(const struct policy *p, size_t size, struct verdict *v)
 	return 1;
 }
 
+/* pol_quarantine_to - where a quarantine goes */
+enum pol_qdest pol_quarantine_to(const struct policy *p)
+{
+	return p->qdest;
+}
+
+/* pol_qdest_name - its name */
+const char *pol_qdest_name(enum pol_qdest d)
+{
+	static const char *const names[] = {"auto", "store", "hold", "both"};
+	return (unsigned)d < ARRAY_LEN(names) ? names[d] : "?";
+}
+
+/* by_released - a message released from the quarantine: accepted (after deny, before
+ * allow); 1 when it decided */
+static int by_released(const struct policy *p, const struct findings *f, struct verdict *v)
+{
+	const char *id = fnd_get(f, "released");
+	if (id == NULL || !p->released_accept)
+		return 0;
+	char where[300];
+	if (p->released_line)
+		snprintf(where, sizeof(where), "%s:%u", p->name, p->released_line);
+	else
+		snprintf(where, sizeof(where), "built-in");
+	if (vd_set(v, VD_ACCEPT, NULL, NULL, NULL) < 0 ||
+	    vd_set_decided(v, "released from the quarantine as %s (%s: released accept)", id,
+			   where) < 0)
+		return -1;
+	return 1;
+}
+
 /* by_lists - steps 2 and 3; 1 when a list decided */
-static int by_lists(const struct policy *p, const struct pol_match *m, struct verdict *v)
+static int by_lists(const struct policy *p, const struct pol_match *m, struct verdict *v,
+		    const struct findings *f)
 {
 	const struct pol_entry *e = m->deny ? m->deny : m->allow;
 	const char *what = m->deny ? m->deny_what : m->allow_what;
+	if (m->deny == NULL) {
+		int r = by_released(p, f, v);
+		if (r != 0)
+			return r;
+	}
 	if (e == NULL)
 		return 0;
 	if (m->deny) {
@@ -364,7 +404,7 @@ int pol_decide(const struct policy *p, const struct findings *f, const struct ru
 			     vd_set_decided(v, "size %s (message_size_max)", oversize) < 0
 			 ? -1
 			 : 0;
-	else if (rc == 0 && (rc = by_lists(p, &m, v)) == 0)
+	else if (rc == 0 && (rc = by_lists(p, &m, v, f)) == 0)
 		rc = by_score(p, v, &d, &parts);
 	buf_free(&parts);
 	return rc < 0 ? -1 : 0;

@@ -72,6 +72,8 @@ static const char builtin_text[] =
     "subject-prefix off\n"
     "flag-header X-Spam-Flag YES\n"
     "score-header X-Portcullis-Score\n"
+    "quarantine-to auto\n"
+    "released accept\n"
     "on spf = fail -> score 3 as SPF_FAIL\n"
     "on spf = softfail -> score 1 as SPF_SOFTFAIL\n"
     "on spf = permerror -> score 0.5 as SPF_PERMERROR\n"
@@ -82,7 +84,16 @@ static const char builtin_text[] =
     "on dmarc = fail and dmarc.policy = quarantine -> quarantine as DMARC_QUARANTINE\n";
 
 /* statements that may appear once */
-enum once { O_TH = 0, O_REPLY = TH_COUNT, O_SUBJECT = O_REPLY + 3, O_FLAG, O_SCORE, O_COUNT };
+enum once {
+	O_TH = 0,
+	O_REPLY = TH_COUNT,
+	O_SUBJECT = O_REPLY + 3,
+	O_FLAG,
+	O_SCORE,
+	O_QTO,
+	O_RELEASED,
+	O_COUNT
+};
 
 struct loader {
 	struct pol_ctx c;
@@ -403,6 +414,32 @@ static void stmt_headers(struct loader *l, enum once which)
 		(void)set_str(&l->c, &p->flag_value, off ? NULL : t[2].s);
 }
 
+/* stmt_word - "quarantine-to auto|store|hold|both" or "released accept|off" */
+static void stmt_word(struct loader *l, enum once which)
+{
+	static const char *const qto[] = {"auto", "store", "hold", "both"};
+	static const char *const rel[] = {"off", "accept"};
+	const char *const *words = which == O_QTO ? qto : rel;
+	size_t nwords = which == O_QTO ? ARRAY_LEN(qto) : ARRAY_LEN(rel), i = 0;
+	const struct pol_tok *t = l->t;
+	if (once(l, which, &t[0]) < 0)
+		return;
+	while (l->n == 2 && !t[1].quoted && i < nwords && strcmp(t[1].s, words[i]) != 0)
+		i++;
+	if (l->n != 2 || i == nwords) {
+		polx_error(&l->c, l->n < 2 ? t[0].col : t[1].col, "expected '%s'",
+			   which == O_QTO ? "quarantine-to auto, store, hold or both"
+					  : "released accept or released off");
+		return;
+	}
+	if (which == O_QTO)
+		l->c.p->qdest = (enum pol_qdest)i;
+	else {
+		l->c.p->released_accept = (int)i;
+		l->c.p->released_line = l->c.line;
+	}
+}
+
 /* add_on - append a copy of o to p->on; -1 on memory failure */
 static int add_on(struct policy *p, const struct pol_on *o)
 {
@@ -590,13 +627,19 @@ static void parse_line(struct loader *l, char *line)
 		stmt_headers(l, O_FLAG);
 	else if (strcmp(w, "score-header") == 0)
 		stmt_headers(l, O_SCORE);
+	else if (strcmp(w, "quarantine-to") == 0)
+		stmt_word(l, O_QTO);
+	else if (strcmp(w, "released") == 0)
+		stmt_word(l, O_RELEASED);
 	else if (strcmp(w, "allow") == 0 || strcmp(w, "deny") == 0)
 		polx_list_line(&l->c, l->t, l->n);
 	else
-		polx_error(&l->c, l->t[0].col,
-			   "unknown statement '%s' (expected tag, tempfail, quarantine, reject, "
-			   "reply, subject-prefix, flag-header, score-header, on, allow or deny)",
-			   l->t[0].s);
+		polx_error(
+		    &l->c, l->t[0].col,
+		    "unknown statement '%s' (expected tag, tempfail, quarantine, reject, "
+		    "reply, subject-prefix, flag-header, score-header, quarantine-to, released, "
+		    "on, allow or deny)",
+		    l->t[0].s);
 }
 
 /* parse_text - every line of text (modified in place) */
@@ -740,6 +783,7 @@ static void load_text(struct loader *l, const char *path, struct errlist *errs)
 	memset(l->seen, 0, sizeof(l->seen));
 	for (int i = 0; i < TH_COUNT; i++)
 		p->th[i].line = 0; /* 0: the default */
+	p->released_line = 0;
 	if (path == NULL)
 		return;
 	/* a file's `on` lines and lists are all there is: the built-in ones go */

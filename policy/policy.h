@@ -44,6 +44,17 @@ int pol_decide(const struct policy *p, const struct findings *f, const struct ru
  * score header; NULL when off or past the end); incoming copies are removed from every
  * message, so nobody upstream can fake them */
 const char *pol_tag_header(const struct policy *p, size_t i);
+/* Where a quarantined message goes (`quarantine-to`). */
+enum pol_qdest {
+	PQ_AUTO = 0, /* the store when quarantine_dir is set, else the MTA's hold */
+	PQ_STORE,    /* the store only: the MTA is told to drop its copy */
+	PQ_HOLD,     /* the MTA's hold queue only (smfi_quarantine) */
+	PQ_BOTH,     /* a copy in the store and the MTA's hold */
+};
+/* pol_quarantine_to - the policy's quarantine destination */
+enum pol_qdest pol_quarantine_to(const struct policy *p);
+/* pol_qdest_name - "auto", "store", "hold", "both" */
+const char *pol_qdest_name(enum pol_qdest d);
 /* pol_size_verdict - the verdict for a declared or counted size: 1 when it decided */
 int pol_size_verdict(const struct policy *p, size_t size, struct verdict *v) WUR;
 

@@ -74,6 +74,9 @@ struct policy {
 	size_t non;
 	struct pol_entry *ent; /* owned array, in file order */
 	size_t nent;
+	enum pol_qdest qdest;   /* quarantine-to */
+	int released_accept;    /* released accept (1) or off (0) */
+	unsigned released_line; /* where `released` was set, 0: the default */
 };
 
 /* a word or quoted string of a line (quotes removed, escapes resolved) */
