@@ -221,8 +221,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 	c->acts = *pf0 = f0 & WANT_ACTS;
 	unsigned long want = WANT_STEPS;
 	struct generation *g = gen_current();
-	if (g && g->conf->spf_reject_fail)
-		want &= ~(unsigned long)SMFIP_NR_RCPT; /* SPF fail is answered at RCPT TO */
+	if (g && (g->conf->spf_reject_fail || g->rep_early))
+		want &= ~(unsigned long)SMFIP_NR_RCPT; /* answered at RCPT TO: SPF fail, a DNSBL */
 	gen_release(g);
 	c->steps = *pf1 = f1 & want;
 	if (atomic_load(&cb_draining) && !c->refused) {

@@ -64,7 +64,7 @@ static int replists(struct generation *g, const struct conf *c)
 		for (size_t i = 0; i < lines[k]->n; i++)
 			if (replist_parse(kinds[k], lines[k]->v[i], &g->replists[g->nreplists]) ==
 			    NULL)
-				g->nreplists++;
+				g->rep_early |= g->replists[g->nreplists++].reject;
 	return 0;
 }
 

@@ -27,6 +27,7 @@ struct generation {
 	struct spf *spf;              /* owned, or NULL when SPF is off */
 	struct replist *replists;     /* owned array: the dnsbl and rhsbl lists */
 	size_t nreplists;
+	int rep_early; /* a dnsbl list refuses listed clients at RCPT TO */
 	/* private: reference count, atomically updated */
 	unsigned long refs;
 };

@@ -127,7 +127,8 @@ static int plus1(unsigned char *x)
 /* merge - sort the ranges and join those that overlap or touch */
 static void merge(struct llist *l)
 {
-	qsort(l->v4, l->n4, sizeof(*l->v4), cmp4);
+	if (l->n4 > 1) /* (qsort's array may not be NULL, even when empty) */
+		qsort(l->v4, l->n4, sizeof(*l->v4), cmp4);
 	size_t k = 0;
 	for (size_t i = 0; i < l->n4; i++) {
 		if (k && (l->v4[i].lo <= l->v4[k - 1].hi ||
@@ -138,7 +139,8 @@ static void merge(struct llist *l)
 			l->v4[k++] = l->v4[i];
 	}
 	l->n4 = k;
-	qsort(l->v6, l->n6, sizeof(*l->v6), cmp6);
+	if (l->n6 > 1)
+		qsort(l->v6, l->n6, sizeof(*l->v6), cmp6);
 	k = 0;
 	for (size_t i = 0; i < l->n6; i++) {
 		unsigned char next[16];
@@ -154,7 +156,8 @@ static void merge(struct llist *l)
 			l->v6[k++] = l->v6[i];
 	}
 	l->n6 = k;
-	qsort(l->names, l->nnames, sizeof(*l->names), cmpstr);
+	if (l->nnames > 1)
+		qsort(l->names, l->nnames, sizeof(*l->names), cmpstr);
 }
 
 /* name_ok - a domain, or (LL_ADDRESS) local@domain, made of printable characters */
@@ -351,7 +354,7 @@ int llist_has_ip(const struct llist *l, const char *ip)
 /* has_name - exact (lower-case) name on the list */
 static int has_name(const struct llist *l, const char *name)
 {
-	return bsearch(&name, l->names, l->nnames, sizeof(*l->names), cmpstr) != NULL;
+	return l->nnames && bsearch(&name, l->names, l->nnames, sizeof(*l->names), cmpstr) != NULL;
 }
 
 /* lower - bounded lower-case copy without a final dot; -1 when too long */

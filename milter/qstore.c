@@ -593,7 +593,7 @@ static int scan_dir(const struct qstore *q, const char *sub, int clean, struct i
 	closedir(d);
 	if (l && l->nomem)
 		return -1;
-	if (l)
+	if (l && l->n > 1) /* (qsort's array may not be NULL, even when empty) */
 		qsort(l->v, l->n, sizeof(*l->v), cmp_id);
 	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * replist.h - one reputation list definition (a `dnsbl` or `rhsbl` line of portcullis.conf).
  *
- *	dnsbl NAME ZONE [listed CODES] [refused CODES]
+ *	dnsbl NAME ZONE [listed CODES] [refused CODES] [reject]
  *	rhsbl NAME ZONE [check IDENTITIES] [listed CODES] [refused CODES]
  *	uribl NAME ZONE [listed CODES] [refused CODES]	(the domains of a message's URLs)
  *
@@ -44,6 +44,7 @@ struct replist {
 	unsigned identities;             /* REPLIST_ID_*; rhsbl only */
 	struct replist_codes listed;     /* default: any 127/8 answer not refused */
 	struct replist_codes refused;    /* default: 127.255.255.252-127.255.255.255 */
+	int reject;                      /* dnsbl: refuse a listed client at RCPT TO */
 };
 
 /* replist_parse - "NAME ZONE [...]" of kind into out; NULL, or what was expected */

@@ -323,6 +323,34 @@ int rep_uri(struct rep *r, const char *domain)
 	return 0;
 }
 
+/* query_of - the query that answers lookup i (its own, or the earlier one of the same
+ * name that another list started), or NULL */
+static struct dns_query *query_of(const struct rep *r, size_t i)
+{
+	struct dns_query *owner = r->q[i].q;
+	for (size_t k = 0; owner == NULL && k < r->nq; k++)
+		if (r->q[k].q && strcasecmp(r->q[k].qname, r->q[i].qname) == 0)
+			owner = r->q[k].q;
+	return owner;
+}
+
+/* rep_early_reject - a DNSBL with "reject" that lists the client, waiting for its answer
+ * no longer than deadline: the list's name, or NULL */
+const char *rep_early_reject(struct rep *r, const struct timespec *deadline)
+{
+	for (size_t i = 0; i < r->nq; i++) {
+		const struct rq *q = &r->q[i];
+		struct dns_query *owner = query_of(r, i);
+		if (q->l->kind != REPLIST_DNSBL || !q->l->reject || owner == NULL)
+			continue;
+		const struct dns_answer *a = dns_wait(owner, deadline);
+		for (size_t k = 0; a->status == DNS_OK && k < a->n; k++)
+			if (replist_match(q->l, a->rr[k].data) > 0)
+				return q->l->name;
+	}
+	return NULL;
+}
+
 /* identity_name - for findings */
 static const char *identity_name(unsigned id)
 {
@@ -385,10 +413,7 @@ static int one_fact(const struct rq *q, const struct dns_answer *a, struct findi
 int rep_facts(struct rep *r, const struct timespec *deadline, struct findings *f)
 {
 	for (size_t i = 0; i < r->nq; i++) {
-		struct dns_query *owner = r->q[i].q;
-		for (size_t k = 0; owner == NULL && k < r->nq; k++)
-			if (r->q[k].q && strcasecmp(r->q[k].qname, r->q[i].qname) == 0)
-				owner = r->q[k].q;
+		struct dns_query *owner = query_of(r, i);
 		if (one_fact(&r->q[i], owner ? dns_wait(owner, deadline) : NULL, f) < 0)
 			return -1;
 	}

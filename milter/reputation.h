@@ -34,6 +34,9 @@ int rep_from(struct rep *r, const char *domain) WUR;
 /* rep_uri - a URL's registrable domain (or IP-literal host) on the uribl lists (at most
  * 20 per message); known at the end of the message */
 int rep_uri(struct rep *r, const char *domain) WUR;
+/* rep_early_reject - at RCPT TO: the name of a dnsbl list marked "reject" that lists the
+ * client (waiting for its answer until deadline at most), or NULL */
+const char *rep_early_reject(struct rep *r, const struct timespec *deadline);
 /* rep_facts - wait for the answers (no longer than deadline) and add the findings:
  * dnsbl:LIST / rhsbl:LIST = the code returned, LIST.domain, LIST.identity,
  * LIST.temperror = why not known; iprev, iprev.name; -1 on memory */

@@ -245,6 +245,26 @@ enum sess_rc session_rcpt(struct session *s, const char *rcpt)
 	if (msg_add_rcpt(s->msg, rcpt ? rcpt : "") < 0 && s->error == NULL)
 		s->error = "out of memory at RCPT TO";
 	struct message *m = s->msg;
+	if (s->rep && s->rep_gen && s->rep_gen->rep_early) {
+		const char *list = rep_early_reject(s->rep, &m->dns_deadline);
+		if (list) {
+			char text[300];
+			snprintf(text, sizeof(text),
+				 "Service unavailable; client [%s] blocked using %s (ref %s)",
+				 s->client_addr, list, m->ref);
+			vd_free(&s->verdict);
+			if (vd_set(&s->verdict, VD_REJECT, "554", "5.7.1", text) < 0 ||
+			    vd_add_reason(&s->verdict, "dnsbl") < 0 ||
+			    vd_set_decided(&s->verdict, "dnsbl %s: reject at RCPT TO", list) < 0)
+				return session_fail(s, "out of memory at RCPT TO");
+			log_info(
+			    "%s: ref=%s client=%s[%s] from=<%s> verdict=reject reply=554 5.7.1 "
+			    "decided=\"dnsbl %s: reject at RCPT TO\"",
+			    m->queue_id ? m->queue_id : "NOQUEUE", m->ref, s->client_name,
+			    s->client_addr, m->mail_from, list);
+			return SESS_VERDICT;
+		}
+	}
 	if (!m->gen->conf->spf_reject_fail)
 		return SESS_CONTINUE;
 	if (scan_envelope_wait(s, m) < 0)

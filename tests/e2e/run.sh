@@ -15,7 +15,7 @@ set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TESTS=60
+TESTS=62
 
 # ---------------------------------------------------------------- checks
 # Each prints why it failed (its output becomes TAP diagnostics) and returns
@@ -683,6 +683,17 @@ tap_check "iprev pass: client 127.0.0.3 -> client3.example.test -> 127.0.0.3, in
 e2e_send rep-iprev-fail "$E2E_PORT_POSTFIX" 127.0.0.7
 tap_check "iprev fail: client 127.0.0.7's PTR name does not map back, in the A-R" \
 	iprev_is rep-iprev-fail fail 127.0.0.7
+mark=$(log_size "$E2E_TMP/logs/portcullisd.log")
+E2E_SIZE_MAX=1M e2e_milter_conf "dnsbl testbl testbl.test reject"
+kill -HUP "${E2E_PID[milter]}"
+e2e_wait_log "$E2E_TMP/logs/portcullisd.log" "$mark" "configuration reloaded" 5 ||
+	tap_diag "no reload logged"
+e2e_send rep-early "$E2E_PORT_POSTFIX" 127.0.0.2
+tap_check "a dnsbl marked reject: the listed client is refused at RCPT TO, the list named" \
+	rule_reply rep-early "554 5.7.1 Service unavailable; client [127.0.0.2] blocked using testbl"
+tap_check "... at RCPT TO, before any DATA" \
+	sh -c 'tr -d "\r" <"$1" | grep -q "^<\*\* 554 5.7.1 .*blocked using testbl" &&
+		! grep -q "^ -> DATA" "$1" || { tail -n 8 "$1"; exit 1; }' sh "$CLIENT/rep-early.swaks"
 E2E_POLICY_TEXT=
 E2E_SIZE_MAX=1M e2e_milter_conf
 kill -HUP "${E2E_PID[milter]}"

@@ -85,12 +85,15 @@ static void test_defs(void)
 	    {REPLIST_DNSBL, "zen zen.spamhaus.org. listed 127.0.0.2-127.0.0.11,127.0.0.20", NULL},
 	    {REPLIST_DNSBL, "multi multi.example listed mask:6 refused 127.0.0.1", NULL},
 	    {REPLIST_RHSBL, "dbl dbl.example check sender,from,helo,ptr", NULL},
+	    {REPLIST_DNSBL, "zen zen.example reject", NULL},
+	    {REPLIST_RHSBL, "dbl dbl.example reject", "expected listed, refused or check"},
 	    {REPLIST_DNSBL, "zen", "expected a zone after the list name"},
 	    {REPLIST_DNSBL, "", "expected a list name (letters, digits, '-', '_') and a zone"},
 	    {REPLIST_DNSBL, "z/en zen.example",
 	     "expected a list name (letters, digits, '-', '_') and a zone"},
 	    {REPLIST_DNSBL, "zen zen..example", "the zone is not a valid DNS name"},
-	    {REPLIST_DNSBL, "zen zen.example check sender", "expected listed or refused"},
+	    {REPLIST_DNSBL, "zen zen.example check sender", "expected listed, refused or reject"},
+	    {REPLIST_URIBL, "u u.example check sender", "expected listed or refused"},
 	    {REPLIST_RHSBL, "dbl dbl.example check body",
 	     "identities are sender, from, helo and ptr, separated by commas"},
 	    {REPLIST_DNSBL, "zen zen.example listed",
@@ -211,6 +214,33 @@ static void test_lookups(struct dns *d)
 	}
 }
 
+/* test_early - a dnsbl marked reject answers at RCPT TO */
+static void test_early(struct dns *d)
+{
+	struct replist l[2];
+	if (replist_parse(REPLIST_DNSBL, "quiet bl.example", &l[0]) ||
+	    replist_parse(REPLIST_DNSBL, "early bl.example listed 127.0.0.2 reject", &l[1])) {
+		ok(0, "definitions");
+		return;
+	}
+	ok(!l[0].reject && l[1].reject, "the reject flag is read");
+	struct timespec dl;
+	dns_deadline(&dl, 5000);
+	struct rep *r = rep_new(d, l, 2, 0, 5000);
+	if (r && rep_client(r, "192.0.2.2", "unknown") == 0)
+		is_str(rep_early_reject(r, &dl), "early",
+		       "a listed client: the reject list's name");
+	rep_free(r);
+	r = rep_new(d, l, 2, 0, 5000);
+	if (r && rep_client(r, "192.0.2.4", "unknown") == 0) /* 127.0.0.4: not a listed code */
+		ok(rep_early_reject(r, &dl) == NULL, "a code the reject list does not count: none");
+	rep_free(r);
+	r = rep_new(d, l, 1, 0, 5000);
+	if (r && rep_client(r, "192.0.2.2", "unknown") == 0)
+		ok(rep_early_reject(r, &dl) == NULL, "listed only on a list without reject: none");
+	rep_free(r);
+}
+
 /* test_uribl - URL domains on a uribl list, and the per-message cap */
 static void test_uribl(struct dns *d)
 {
@@ -274,6 +304,7 @@ int main(void)
 	test_defs();
 	test_lookups(d);
 	test_uribl(d);
+	test_early(d);
 	dns_free(d);
 	return done_testing();
 }
