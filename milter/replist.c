@@ -175,12 +175,16 @@ const char *replist_parse(enum replist_kind kind, const char *text, struct repli
 			out->reject = 1; /* refuse a listed client already at RCPT TO */
 			continue;
 		}
+		if (strcmp(w, "hosts") == 0 && kind == REPLIST_URIBL) {
+			out->hosts = 1; /* the full host names of links too */
+			continue;
+		}
 		int is_check = strcmp(w, "check") == 0;
 		if (strcmp(w, "listed") != 0 && strcmp(w, "refused") != 0 &&
 		    !(is_check && kind == REPLIST_RHSBL))
 			return kind == REPLIST_RHSBL   ? "expected listed, refused or check"
 			       : kind == REPLIST_DNSBL ? "expected listed, refused or reject"
-						       : "expected listed or refused";
+						       : "expected hosts, listed or refused";
 		if (next_word(&p, arg, sizeof(arg)) != 1)
 			return "expected a value after listed, refused or check";
 		const char *why = is_check                   ? parse_ids(arg, &out->identities)

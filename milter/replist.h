@@ -3,7 +3,8 @@
  *
  *	dnsbl NAME ZONE [listed CODES] [refused CODES] [reject]
  *	rhsbl NAME ZONE [check IDENTITIES] [listed CODES] [refused CODES]
- *	uribl NAME ZONE [listed CODES] [refused CODES]	(the domains of a message's URLs)
+ *	uribl NAME ZONE [hosts] [listed CODES] [refused CODES]	(the domains of a message's URLs;
+ *		hosts: their full host names too)
  *
  * CODES: comma-separated IPv4 answers: an address, a range a-b, or mask:N (listed when the
  * answer is in 127/8 and its last octet has a bit of N). IDENTITIES (rhsbl): a comma list
@@ -45,6 +46,7 @@ struct replist {
 	struct replist_codes listed;     /* default: any 127/8 answer not refused */
 	struct replist_codes refused;    /* default: 127.255.255.252-127.255.255.255 */
 	int reject;                      /* dnsbl: refuse a listed client at RCPT TO */
+	int hosts;                       /* uribl: also each URL's full host name */
 };
 
 /* replist_parse - "NAME ZONE [...]" of kind into out; NULL, or what was expected */

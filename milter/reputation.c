@@ -306,8 +306,9 @@ int rep_from(struct rep *r, const char *domain)
 	return domains(r, REPLIST_ID_FROM, domain, 1);
 }
 
-/* rep_uri - a URL's registrable domain (or IP-literal host) on every uribl list */
-int rep_uri(struct rep *r, const char *domain)
+/* rep_uri - a URL's registrable domain (or IP-literal host) on every uribl list; host_only:
+ * a full host name, for the lists that ask for hosts */
+static int uri_lookup(struct rep *r, const char *domain, int host_only)
 {
 	size_t asked = 0;
 	for (size_t i = 0; i < r->nq; i++)
@@ -317,10 +318,22 @@ int rep_uri(struct rep *r, const char *domain)
 	char rev[128];
 	int literal = reverse_name(domain, rev, sizeof(rev)) == 0;
 	for (size_t i = 0; i < r->nlists; i++)
-		if (r->lists[i].kind == REPLIST_URIBL &&
+		if (r->lists[i].kind == REPLIST_URIBL && (!host_only || r->lists[i].hosts) &&
 		    start(r, &r->lists[i], REPLIST_ID_URL, domain, literal ? rev : domain, 1) < 0)
 			return -1;
 	return 0;
+}
+
+/* rep_uri - a registrable domain or IP-literal host */
+int rep_uri(struct rep *r, const char *domain)
+{
+	return uri_lookup(r, domain, 0);
+}
+
+/* rep_uri_host - a URL's full host name, for the lists marked hosts */
+int rep_uri_host(struct rep *r, const char *host)
+{
+	return uri_lookup(r, host, 1);
 }
 
 /* query_of - the query that answers lookup i (its own, or the earlier one of the same

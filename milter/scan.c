@@ -514,6 +514,31 @@ done:
 	return rc;
 }
 
+/* url_host - the host of a normalised URL ("scheme://[user@]host[:port]/..."); -1 if none */
+static int url_host(const char *url, char *out, size_t cap)
+{
+	const char *p = strstr(url, "://");
+	if (p == NULL)
+		return -1;
+	p += 3;
+	size_t n = strcspn(p, "/?#");
+	const char *at = memchr(p, '@', n);
+	if (at) {
+		n -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	if (n && p[0] != '[') { /* a port, but not inside an IPv6 literal */
+		const char *colon = memchr(p, ':', n);
+		if (colon)
+			n = (size_t)(colon - p);
+	}
+	if (n == 0 || n >= cap || p[0] == '[')
+		return -1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
 /* reputation_facts - the URL domains on the uribl lists, then every list's answers */
 static int reputation_facts(const struct session *s, const struct message *m,
 			    const struct mime_result *mr, struct findings *f)
@@ -523,6 +548,12 @@ static int reputation_facts(const struct session *s, const struct message *m,
 	for (size_t i = 0; i < mr->domains.n; i++)
 		if (rep_uri(s->rep, mr->domains.v[i]) < 0)
 			return -1;
+	for (size_t i = 0; i < mr->urls.n; i++) { /* the full hosts, for lists that want them */
+		char host[256];
+		if (url_host(mr->urls.v[i], host, sizeof(host)) == 0 &&
+		    rep_uri_host(s->rep, host) < 0)
+			return -1;
+	}
 	return rep_facts(s->rep, &m->dns_deadline, f);
 }
 

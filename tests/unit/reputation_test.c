@@ -33,6 +33,7 @@ static const char *const zone[] = {
     /* URIBL uri.example: a link domain and an IP-literal link host */
     "spamlink.example.uri.example. 300 IN A 127.0.0.2",
     "99.2.0.192.uri.example. 300 IN A 127.0.0.3",
+    "www.spamhost.example.uri.example. 300 IN A 127.0.0.4",
     /* iprev: 192.0.2.2 -> good.example -> 192.0.2.2; 192.0.2.4 -> liar.example (no A) */
     "2.2.0.192.in-addr.arpa. 300 IN PTR good.example.",
     "good.example. 300 IN A 192.0.2.2",
@@ -93,7 +94,7 @@ static void test_defs(void)
 	     "expected a list name (letters, digits, '-', '_') and a zone"},
 	    {REPLIST_DNSBL, "zen zen..example", "the zone is not a valid DNS name"},
 	    {REPLIST_DNSBL, "zen zen.example check sender", "expected listed, refused or reject"},
-	    {REPLIST_URIBL, "u u.example check sender", "expected listed or refused"},
+	    {REPLIST_URIBL, "u u.example check sender", "expected hosts, listed or refused"},
 	    {REPLIST_RHSBL, "dbl dbl.example check body",
 	     "identities are sender, from, helo and ptr, separated by commas"},
 	    {REPLIST_DNSBL, "zen zen.example listed",
@@ -241,6 +242,29 @@ static void test_early(struct dns *d)
 	rep_free(r);
 }
 
+/* test_uribl_hosts - full host names for the lists marked hosts, and only for them */
+static void test_uribl_hosts(struct dns *d)
+{
+	struct replist l[2];
+	if (replist_parse(REPLIST_URIBL, "plain uri.example", &l[0]) ||
+	    replist_parse(REPLIST_URIBL, "full uri.example hosts", &l[1])) {
+		ok(0, "uribl definitions with hosts");
+		return;
+	}
+	ok(!l[0].hosts && l[1].hosts, "the hosts flag is read");
+	struct rep *r = rep_new(d, l, 2, 0, 5000);
+	struct findings *f = fnd_new();
+	struct timespec dl;
+	dns_deadline(&dl, 5000);
+	if (r && f && rep_uri_host(r, "www.spamhost.example") == 0 && rep_facts(r, &dl, f) == 0) {
+		is_str(fact(f, "uribl:full"), "127.0.0.4", "a listed full host on a hosts list");
+		ok(fact(f, "uribl:plain") == NULL, "a list without hosts is not asked about hosts");
+	} else
+		ok(0, "host lookups");
+	rep_free(r);
+	fnd_free(f);
+}
+
 /* test_uribl - URL domains on a uribl list, and the per-message cap */
 static void test_uribl(struct dns *d)
 {
@@ -305,6 +329,7 @@ int main(void)
 	test_lookups(d);
 	test_uribl(d);
 	test_early(d);
+	test_uribl_hosts(d);
 	dns_free(d);
 	return done_testing();
 }
