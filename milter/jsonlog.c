@@ -39,6 +39,7 @@
 #include "json.h"
 #include "message.h"
 #include "rules.h"
+#include "scan.h"
 #include "session.h"
 #include "verdict.h"
 
@@ -292,8 +293,11 @@ int jsonlog_message(struct buf *b, const struct session *s, const struct jl_info
 		      buf_adds(b, "}");
 	else
 		rc |= buf_adds(b, ",\"quarantine\":null");
-	rc |= buf_printf(b, ",\"durations_ms\":{\"scan\":%.3f,\"store\":%.3f}",
-			 info ? info->scan_ms : 0.0, info ? info->store_ms : 0.0);
+	rc |= buf_printf(b, ",\"durations_ms\":{\"scan\":%.3f,\"store\":%.3f,\"spf_wait\":%.3f",
+			 info ? info->scan_ms : 0.0, info ? info->store_ms : 0.0, s->spf_wait_ms);
+	for (int i = 0; i < SCAN_T_N; i++)
+		rc |= buf_printf(b, ",\"%s\":%.3f", scan_stage_names[i], s->stage_ms[i]);
+	rc |= buf_adds(b, "}");
 	if (m && m->gen)
 		rc |= buf_adds(b, ",\"generation\":{\"id\":") | json_str(b, m->gen->id) |
 		      buf_printf(b, ",\"serial\":%lu}", m->gen->serial);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "addr.h"
 #include "authres.h"
@@ -557,6 +558,8 @@ static int reputation_facts(const struct session *s, const struct message *m,
 	return rep_facts(s->rep, &m->dns_deadline, f);
 }
 
+const char *const scan_stage_names[SCAN_T_N] = {"mime", "reputation_wait", "rules", "policy"};
+
 /* scan_out_free - release */
 void scan_out_free(struct scan_out *o)
 {
@@ -576,16 +579,32 @@ int scan_message(const struct session *s, const struct message *m, struct scan_o
 		return -1;
 	struct mime_result mr;
 	memset(&mr, 0, sizeof(mr));
-	int rc = 0;
+	struct timespec t[SCAN_T_N + 1];
+	int rc = -1;
+	clock_gettime(CLOCK_MONOTONIC, &t[0]);
 	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 || header_facts(m, f) < 0 ||
-	    spf_facts(m, f) < 0 || mime_facts(m, f, &mr) < 0 ||
-	    reputation_facts(s, m, &mr, f) < 0 || pol_lists(m->gen->policy, f) < 0 ||
-	    quar_released(m, f) < 0 || run_rules(s, m, &mr, out) < 0 ||
-	    pol_decide(m->gen->policy, f, out->hits, out->nhits, v) < 0 ||
-	    scan_finish(s, m, v, 0) < 0) {
+	    spf_facts(m, f) < 0 || mime_facts(m, f, &mr) < 0)
+		goto done;
+	clock_gettime(CLOCK_MONOTONIC, &t[SCAN_T_MIME + 1]);
+	if (reputation_facts(s, m, &mr, f) < 0)
+		goto done;
+	clock_gettime(CLOCK_MONOTONIC, &t[SCAN_T_REPUTATION + 1]);
+	if (pol_lists(m->gen->policy, f) < 0 || quar_released(m, f) < 0 ||
+	    run_rules(s, m, &mr, out) < 0)
+		goto done;
+	clock_gettime(CLOCK_MONOTONIC, &t[SCAN_T_RULES + 1]);
+	if (pol_decide(m->gen->policy, f, out->hits, out->nhits, v) < 0 ||
+	    scan_finish(s, m, v, 0) < 0)
+		goto done;
+	clock_gettime(CLOCK_MONOTONIC, &t[SCAN_T_POLICY + 1]);
+	for (int i = 0; i < SCAN_T_N; i++)
+		out->ms[i] = (double)(t[i + 1].tv_sec - t[i].tv_sec) * 1e3 +
+			     (double)(t[i + 1].tv_nsec - t[i].tv_nsec) / 1e6;
+	rc = 0;
+done:
+	if (rc < 0) {
 		scan_out_free(out);
 		vd_free(v);
-		rc = -1;
 	}
 	mime_result_free(&mr);
 	return rc;

@@ -22,6 +22,12 @@ struct rule_hit;
 /* the release mark `portcullis quarantine release` puts on a message: "ID TOKEN" */
 #define RELEASE_HEADER "X-Portcullis-Released"
 
+/* Stages of the scan whose time the JSON log reports (SCAN_T_MIME includes the facts
+ * before it; REPUTATION is mostly waiting for DNS answers started earlier) */
+enum { SCAN_T_MIME = 0, SCAN_T_REPUTATION, SCAN_T_RULES, SCAN_T_POLICY, SCAN_T_N };
+/* their names in the JSON log */
+extern const char *const scan_stage_names[SCAN_T_N];
+
 /* What the scan of one message found, kept for the log and `portcullis check`. */
 struct scan_out {
 	struct findings *findings;   /* owned */
@@ -30,6 +36,7 @@ struct scan_out {
 	size_t nhits;
 	const char *const *limits; /* borrowed from run: rules stopped by a regex limit */
 	size_t nlimits;
+	double ms[SCAN_T_N]; /* milliseconds each stage took */
 };
 
 /* scan_message - collect findings, run the rules, ask the policy, finish the verdict;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "addr.h"
 #include "authres.h"
@@ -379,8 +380,13 @@ enum sess_rc session_eom(struct session *s)
 		return session_fail(s, s->error ? s->error : "end of message without MAIL FROM");
 	forget_scan(s);
 	vd_free(&s->verdict);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (scan_envelope_wait(s, s->msg) < 0)
 		return session_fail(s, "out of memory during the SPF check");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s->spf_wait_ms =
+	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	struct scan_out o;
 	if (scan_message(s, s->msg, &o, &s->verdict) < 0)
 		return session_fail(s, "scan failed (out of memory)");
@@ -390,6 +396,9 @@ enum sess_rc session_eom(struct session *s)
 	s->nhits = o.nhits;
 	s->limits = o.limits;
 	s->nlimits = o.nlimits;
+	_Static_assert(SCAN_T_N <= sizeof(s->stage_ms) / sizeof(s->stage_ms[0]), "stage_ms");
+	for (int i = 0; i < SCAN_T_N; i++)
+		s->stage_ms[i] = o.ms[i];
 	return SESS_VERDICT;
 }
 

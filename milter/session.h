@@ -38,6 +38,8 @@ struct session {
 	size_t nhits;
 	const char *const *limits; /* borrowed from rules: rules stopped by a regex limit */
 	size_t nlimits;
+	double stage_ms[8];         /* the scan's stages (scan.h SCAN_T_*), of the last message */
+	double spf_wait_ms;         /* time the end of message waited for the SPF checks */
 	struct verdict verdict;     /* the last answer given */
 	const char *error;          /* borrowed literal: why the current message failed */
 	struct task *spf_helo_task; /* owned: the SPF check of the HELO name, or NULL */

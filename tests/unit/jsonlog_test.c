@@ -34,6 +34,7 @@
 #include "msgfile.h"
 #include "qstore.h"
 #include "quarantine.h"
+#include "scan.h"
 #include "session.h"
 #include "tap.h"
 
@@ -148,6 +149,8 @@ static void test_record(struct session *s)
 	struct buf b;
 	buf_init(&b, 0);
 	struct jl_info info = {.scan_ms = 1.5};
+	s->stage_ms[SCAN_T_MIME] = 0.25; /* as session_eom records them */
+	s->spf_wait_ms = 0.125;
 	if (!ok(jsonlog_message(&b, s, &info, 0) == 0, "record built"))
 		return;
 	ok(utf8_clean((const unsigned char *)b.data, b.len), "one line of valid UTF-8");
@@ -169,6 +172,8 @@ static void test_record(struct session *s)
 		 {"auth.spf", "null"},
 		 {"quarantine", "null"},
 		 {"durations_ms.scan", "1.500"},
+		 {"durations_ms.mime", "0.250"},
+		 {"durations_ms.spf_wait", "0.125"},
 		 {"generation.serial", "1"},
 		 {"type", "message"}};
 	for (size_t i = 0; i < ARRAY_LEN(t); i++) {
