@@ -97,6 +97,12 @@ static const struct key keys[] = {
     {"authres_remove_all", K_BOOL, F(authres_remove_all), "no"},
     {"authres_trusted_hosts", K_CIDRS, F(authres_trusted_hosts), NULL},
     {"on_dns_error", K_DNSERR, F(on_dns_error_tempfail), "ignore"},
+    {"dkim", K_BOOL, F(dkim), "yes"},
+    {"dkim_signatures_max", K_COUNT, F(dkim_signatures_max), "8"},
+    {"dkim_key_cache", K_COUNT, F(dkim_key_cache), "1000"},
+    {"dmarc", K_BOOL, F(dmarc), "yes"},
+    {"public_suffix_list", K_PATH, F(public_suffix_list),
+     "/usr/share/publicsuffix/public_suffix_list.dat"},
 };
 #undef F
 
@@ -568,6 +574,8 @@ struct conf *conf_load(const char *path, struct errlist *errs)
 		errlist_add(errs, path, 0, "'group' is set but 'user' is not");
 	if (c->dns_timeout == 0)
 		errlist_add(errs, path, 0, "dns_timeout must be at least 1s");
+	if (c->dkim_signatures_max > 32)
+		errlist_add(errs, path, 0, "dkim_signatures_max must be at most 32");
 	if (c->body_memory_max > c->message_size_max)
 		c->body_memory_max = c->message_size_max;
 

@@ -54,8 +54,13 @@ struct conf {
 	int received_spf;                /* add a Received-SPF header */
 	int authres_remove_all;          /* remove every incoming Authentication-Results */
 	struct conf_list authres_trusted_hosts; /* when set, A-R from other clients all go */
-	int on_dns_error_tempfail; /* a DNS temperror in a check tempfails the message */
-	uint64_t hash;             /* FNV-1a of the file's bytes */
+	int on_dns_error_tempfail;    /* a DNS temperror in a check tempfails the message */
+	int dkim;                     /* verify DKIM signatures */
+	unsigned dkim_signatures_max; /* signatures checked per message (1..32) */
+	unsigned dkim_key_cache;      /* key records cached across messages */
+	int dmarc;                    /* evaluate DMARC (needs dkim and spf for alignment) */
+	char *public_suffix_list;     /* the PSL file for organisational domains */
+	uint64_t hash;                /* FNV-1a of the file's bytes */
 };
 
 /* conf_load - read and validate path (NULL: defaults only); NULL with every problem in errs */

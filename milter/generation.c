@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "dkim.h"
+#include "dmarc.h"
 #include "dns.h"
 #include "policy.h"
 #include "rules.h"
@@ -40,11 +42,28 @@ static unsigned long gen_next_serial = 1; /* under gen_lock */
 static void gen_free(struct generation *g)
 {
 	spf_free(g->spf);
+	dkv_free(g->dkim);
+	dmarc_free(g->dmarc);
 	dns_free(g->dns);
 	rule_free((struct rule_set *)g->rules);
 	conf_free((struct conf *)g->conf);
 	pol_free((struct policy *)g->policy);
 	free(g);
+}
+
+/* gen_load_auth - the DKIM verifier and the DMARC evaluator, as configured */
+static int gen_load_auth(struct generation *g, struct errlist *errs)
+{
+	const struct conf *c = g->conf;
+	if (c->dkim &&
+	    (g->dkim = dkv_new(g->dns, c->dkim_signatures_max, c->dkim_key_cache)) == NULL) {
+		errlist_add(errs, c->file, 0, "cannot set up DKIM verification (libopendkim)");
+		return -1;
+	}
+	if (c->dmarc &&
+	    (g->dmarc = dmarc_new(g->dns, c->public_suffix_list, c->file, errs)) == NULL)
+		return -1;
+	return 0;
 }
 
 /* gen_load - build everything; any error means nothing is built */
@@ -103,6 +122,10 @@ struct generation *gen_load_rules(const char *conf_path, const char *rules_dir,
 	if (g->dns == NULL || (c->spf && g->spf == NULL)) {
 		if (g->dns)
 			errlist_add(errs, conf_path, 0, "out of memory setting up SPF");
+		gen_free(g);
+		return NULL;
+	}
+	if (gen_load_auth(g, errs) < 0) {
 		gen_free(g);
 		return NULL;
 	}

@@ -14,6 +14,8 @@ struct policy;
 struct dns;
 struct spf;
 struct rule_set;
+struct dkv;
+struct dmarc;
 
 struct generation {
 	unsigned long serial;         /* 1 for the first load, +1 per successful reload */
@@ -23,6 +25,8 @@ struct generation {
 	const struct rule_set *rules; /* owned: the compiled rules_dir (maybe empty) */
 	struct dns *dns;              /* owned: the resolver every check shares */
 	struct spf *spf;              /* owned, or NULL when SPF is off */
+	struct dkv *dkim;             /* owned, or NULL when DKIM is off */
+	struct dmarc *dmarc;          /* owned, or NULL when DMARC is off */
 	/* private: reference count, atomically updated */
 	unsigned long refs;
 };

@@ -131,6 +131,7 @@ int scan_envelope(struct session *s, struct message *m)
 {
 	const struct conf *c = m->gen->conf;
 	dns_deadline(&m->dns_deadline, c->dns_budget * 1000);
+	m->remote = is_ip(s->client_addr); /* DKIM and DMARC, like SPF, only for remote clients */
 	if (m->gen->spf == NULL || !is_ip(s->client_addr))
 		return 0; /* SPF off, or a local submission: nothing to check */
 	if (s->spf_helo_task == NULL && scan_helo(s, m->gen) < 0)
@@ -237,9 +238,15 @@ static int size_facts(const struct message *m, struct findings *f)
 /* add_authres - one Authentication-Results header with every result (RFC 8601) */
 static int add_authres(const struct message *m, struct verdict *v)
 {
-	struct ar_result r[2];
-	struct ar_prop props[2];
+	size_t nprops, nauth = scan_auth_results(m, &nprops);
+	struct ar_result *r = calloc(2 + nauth, sizeof(*r));
+	struct ar_prop *props = calloc(2 + nprops, sizeof(*props));
 	size_t n = 0;
+	if (r == NULL || props == NULL) {
+		free(r);
+		free(props);
+		return -1;
+	}
 	if (m->spf_checked && m->mail_from[0]) {
 		props[n] = (struct ar_prop){"smtp", "mailfrom", m->spf_mailfrom.sender};
 		r[n] = (struct ar_result){"spf", spf_result_name(m->spf_mailfrom.result),
@@ -252,7 +259,10 @@ static int add_authres(const struct message *m, struct verdict *v)
 					  m->spf_helo.reason, &props[n], 1};
 		n++;
 	}
+	n += scan_auth_fill(m, r + n, props + 2);
 	char *val = authres_value(m->gen->conf->authserv_id, r, n);
+	free(r);
+	free(props);
 	if (val == NULL)
 		return -1;
 	int rc = vd_add_header(v, AUTHRES_HEADER, val);
@@ -422,7 +432,8 @@ int scan_message(const struct session *s, const struct message *m, struct scan_o
 	if (f == NULL)
 		return -1;
 	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 || header_facts(m, f) < 0 ||
-	    spf_facts(m, f) < 0 || pol_lists(m->gen->policy, f) < 0 || run_rules(s, m, out) < 0 ||
+	    spf_facts(m, f) < 0 || scan_auth_facts(s, m, f) < 0 ||
+	    pol_lists(m->gen->policy, f) < 0 || run_rules(s, m, out) < 0 ||
 	    pol_decide(m->gen->policy, f, out->hits, out->nhits, v) < 0 ||
 	    scan_finish(s, m, v, 0) < 0) {
 		scan_out_free(out);

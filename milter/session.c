@@ -269,6 +269,7 @@ enum sess_rc session_header(struct session *s, const char *name, const char *val
 	if (name && track_own(s->msg, name, value) < 0 && s->error == NULL)
 		s->error = "out of memory storing a header";
 	int rc;
+	size_t before = s->msg->nhdr;
 	if (s->values_trimmed && *value != ' ' && *value != '\t') {
 		/* keep the canonical wire form "Name: value" that DKIM needs */
 		size_t n = strlen(value);
@@ -285,13 +286,16 @@ enum sess_rc session_header(struct session *s, const char *name, const char *val
 		rc = msg_add_header(s->msg, name ? name : "", value);
 	if (rc < 0 && s->error == NULL)
 		s->error = "out of memory storing a header";
+	if (s->msg->nhdr > before && scan_header(s->msg) < 0 && s->error == NULL)
+		s->error = "out of memory starting DKIM verification";
 	return SESS_CONTINUE;
 }
 
 /* session_eoh - end of headers */
 enum sess_rc session_eoh(struct session *s)
 {
-	(void)need_msg(s, "end of headers");
+	if (need_msg(s, "end of headers"))
+		scan_eoh(s->msg);
 	return SESS_CONTINUE;
 }
 
@@ -302,6 +306,7 @@ enum sess_rc session_body(struct session *s, const void *p, size_t len)
 		return SESS_CONTINUE;
 	if (msg_add_body(s->msg, p, len) < 0 && s->error == NULL)
 		s->error = "cannot store the body (temp file or memory)";
+	scan_body(s->msg, p, len);
 	return SESS_CONTINUE;
 }
 
@@ -321,6 +326,8 @@ enum sess_rc session_eom(struct session *s)
 	vd_free(&s->verdict);
 	if (scan_envelope_wait(s, s->msg) < 0)
 		return session_fail(s, "out of memory during the SPF check");
+	if (scan_auth(s, s->msg) < 0)
+		return session_fail(s, "out of memory during DKIM or DMARC");
 	struct scan_out o;
 	if (scan_message(s, s->msg, &o, &s->verdict) < 0)
 		return session_fail(s, "scan failed (out of memory)");
