@@ -14,9 +14,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 build_pkgs="build-essential autoconf automake libtool pkg-config
 	libmilter-dev libpcre2-dev libspf2-dev libopendkim-dev libopendmarc-dev
-	libunbound-dev libevent-dev"
+	libunbound-dev libevent-dev publicsuffix"
 test_pkgs="postfix swaks unbound bind9-dnsutils iproute2 m4 libwrap0 python3
-	procps clang-format git python3-yaml python3-authres"
+	procps clang-format git python3-yaml python3-authres python3-dkim opendkim-tools"
 
 pkgs=$build_pkgs
 if [ "${1:-}" = "--test" ]; then
