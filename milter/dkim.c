@@ -524,7 +524,11 @@ static void classify_error(const struct dkv_msg *m, DKIM_SIGINFO *sig, struct dk
 		else
 			set(o, DKV_PERMERROR, "not verified");
 		break;
-	case DKIM_SIGERROR_BADSIG: set(o, DKV_FAIL, "signature mismatch"); break;
+	case DKIM_SIGERROR_BADSIG:
+		set(o, DKV_FAIL,
+		    dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH ? "body hash mismatch"
+							       : "signature mismatch");
+		break;
 	case DKIM_SIGERROR_KEYFAIL: set(o, DKV_TEMPERROR, "key lookup failed"); break;
 	case DKIM_SIGERROR_NOKEY:
 		if (was_temp(m, sig))
