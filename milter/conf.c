@@ -121,6 +121,12 @@ static const struct key keys[] = {
     {"release_mark_max_age", K_DURATION, F(release_mark_max_age), "1d"},
     {"release_via", K_RELEASE, F(release_via), "sendmail:/usr/sbin/sendmail"},
     {"json_log", K_PATH, F(json_log), NULL},
+    {"dkim", K_BOOL, F(dkim), "yes"},
+    {"dkim_signatures_max", K_COUNT, F(dkim_signatures_max), "8"},
+    {"dkim_key_cache", K_COUNT, F(dkim_key_cache), "1000"},
+    {"dmarc", K_BOOL, F(dmarc), "yes"},
+    {"public_suffix_list", K_PATH, F(public_suffix_list),
+     "/usr/share/publicsuffix/public_suffix_list.dat"},
 };
 #undef F
 
@@ -636,6 +642,8 @@ struct conf *conf_load(const char *path, struct errlist *errs)
 		errlist_add(errs, path, 0, "'group' is set but 'user' is not");
 	if (c->dns_timeout == 0)
 		errlist_add(errs, path, 0, "dns_timeout must be at least 1s");
+	if (c->dkim_signatures_max > 32)
+		errlist_add(errs, path, 0, "dkim_signatures_max must be at most 32");
 	if (c->body_memory_max > c->message_size_max)
 		c->body_memory_max = c->message_size_max;
 

@@ -74,6 +74,11 @@ struct conf {
 	unsigned release_mark_max_age;      /* seconds a release mark is honoured */
 	char *release_via;                  /* "sendmail:PATH" or "smtp:HOST:PORT" */
 	char *json_log;                     /* the per-message JSON log, or NULL: none */
+	int dkim;                           /* verify DKIM signatures */
+	unsigned dkim_signatures_max;       /* signatures checked per message (1..32) */
+	unsigned dkim_key_cache;            /* key records cached across messages */
+	int dmarc;                          /* evaluate DMARC (needs dkim and spf for alignment) */
+	char *public_suffix_list;           /* the PSL file for organisational domains */
 	uint64_t hash;                      /* FNV-1a of the file's bytes */
 };
 

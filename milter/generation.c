@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "dkim.h"
+#include "dmarc.h"
 #include "dns.h"
 #include "policy.h"
 #include "replist.h"
@@ -41,6 +43,8 @@ static unsigned long gen_next_serial = 1; /* under gen_lock */
 static void gen_free(struct generation *g)
 {
 	spf_free(g->spf);
+	dkv_free(g->dkim);
+	dmarc_free(g->dmarc);
 	dns_free(g->dns);
 	rule_free((struct rule_set *)g->rules);
 	free(g->replists);
@@ -65,6 +69,21 @@ static int replists(struct generation *g, const struct conf *c)
 			if (replist_parse(kinds[k], lines[k]->v[i], &g->replists[g->nreplists]) ==
 			    NULL)
 				g->rep_early |= g->replists[g->nreplists++].reject;
+	return 0;
+}
+
+/* gen_load_auth - the DKIM verifier and the DMARC evaluator, as configured */
+static int gen_load_auth(struct generation *g, struct errlist *errs)
+{
+	const struct conf *c = g->conf;
+	if (c->dkim &&
+	    (g->dkim = dkv_new(g->dns, c->dkim_signatures_max, c->dkim_key_cache)) == NULL) {
+		errlist_add(errs, c->file, 0, "cannot set up DKIM verification (libopendkim)");
+		return -1;
+	}
+	if (c->dmarc &&
+	    (g->dmarc = dmarc_new(g->dns, c->public_suffix_list, c->file, errs)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -129,6 +148,10 @@ struct generation *gen_load_rules(const char *conf_path, const char *rules_dir,
 	if (g->dns == NULL || (c->spf && g->spf == NULL)) {
 		if (g->dns)
 			errlist_add(errs, conf_path, 0, "out of memory setting up SPF");
+		gen_free(g);
+		return NULL;
+	}
+	if (gen_load_auth(g, errs) < 0) {
 		gen_free(g);
 		return NULL;
 	}

@@ -16,6 +16,8 @@ struct dns;
 struct spf;
 struct rule_set;
 struct replist;
+struct dkv;
+struct dmarc;
 
 struct generation {
 	unsigned long serial;         /* 1 for the first load, +1 per successful reload */
@@ -27,7 +29,9 @@ struct generation {
 	struct spf *spf;              /* owned, or NULL when SPF is off */
 	struct replist *replists;     /* owned array: the dnsbl and rhsbl lists */
 	size_t nreplists;
-	int rep_early; /* a dnsbl list refuses listed clients at RCPT TO */
+	int rep_early;       /* a dnsbl list refuses listed clients at RCPT TO */
+	struct dkv *dkim;    /* owned, or NULL when DKIM is off */
+	struct dmarc *dmarc; /* owned, or NULL when DMARC is off */
 	/* private: reference count, atomically updated */
 	unsigned long refs;
 };

@@ -97,6 +97,8 @@ void msg_free(struct message *m)
 	spf_outcome_free(&m->spf_helo);
 	free(m->mail_from);
 	free(m->queue_id);
+	dkv_msg_free(m->dkim);
+	dkv_result_free(&m->dkim_res);
 	gen_release(m->gen);
 	free(m);
 }

@@ -9,6 +9,9 @@
 #include <time.h>
 
 #include "compat.h"
+#include "dkim.h"
+#include "dmarc.h"
+#include "fromhdr.h"
 #include "spf.h"
 
 struct generation;
@@ -63,6 +66,14 @@ struct message {
 	struct spf_outcome spf_mailfrom; /* MAIL FROM identity (postmaster@HELO if null) */
 	struct spf_outcome spf_helo;     /* HELO identity */
 	char *queue_id;                  /* owned, or NULL */
+	int remote;                      /* the client has an IP address: authenticate */
+	struct dkv_msg *dkim;            /* owned: DKIM verification under way, or NULL */
+	int auth_done;                   /* dkim_res, from and dmarc hold the outcome */
+	struct dkv_result dkim_res;      /* one entry per DKIM-Signature */
+	struct from_info from;           /* the author, read strictly */
+	int dmarc_checked;               /* dmarc holds a result */
+	struct dmarc_outcome dmarc;
+	char dmarc_comment[480]; /* the A-R comment of the dmarc= entry */
 };
 
 /* msg_new - a message judged by gen (the reference is taken over) */

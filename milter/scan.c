@@ -135,6 +135,7 @@ int scan_envelope(struct session *s, struct message *m)
 {
 	const struct conf *c = m->gen->conf;
 	dns_deadline(&m->dns_deadline, c->dns_budget * 1000);
+	m->remote = is_ip(s->client_addr); /* DKIM and DMARC, like SPF, only for remote clients */
 	if (m->gen->spf == NULL || !is_ip(s->client_addr))
 		return 0; /* SPF off, or a local submission: nothing to check */
 	if (s->spf_helo_task == NULL && scan_helo(s, m->gen) < 0)
@@ -241,9 +242,15 @@ static int size_facts(const struct message *m, struct findings *f)
 /* add_authres - one Authentication-Results header with every result (RFC 8601) */
 static int add_authres(const struct session *s, const struct message *m, struct verdict *v)
 {
-	struct ar_result r[3];
-	struct ar_prop props[3];
+	size_t nprops, nauth = scan_auth_results(m, &nprops);
+	struct ar_result *r = calloc(3 + nauth, sizeof(*r));
+	struct ar_prop *props = calloc(3 + nprops, sizeof(*props)); /* spf 0-1, iprev 2 */
 	size_t n = 0;
+	if (r == NULL || props == NULL) {
+		free(r);
+		free(props);
+		return -1;
+	}
 	if (m->spf_checked && m->mail_from[0]) {
 		props[n] = (struct ar_prop){"smtp", "mailfrom", m->spf_mailfrom.sender};
 		r[n] = (struct ar_result){"spf", spf_result_name(m->spf_mailfrom.result),
@@ -258,11 +265,14 @@ static int add_authres(const struct session *s, const struct message *m, struct 
 	}
 	const char *iprev_name, *iprev = s->rep ? rep_iprev(s->rep, &iprev_name) : NULL;
 	if (iprev) { /* RFC 8601 2.7.3: the client address, the name in a comment */
-		props[n] = (struct ar_prop){"policy", "iprev", s->client_addr};
-		r[n] = (struct ar_result){"iprev", iprev, iprev_name, &props[n], 1};
+		props[2] = (struct ar_prop){"policy", "iprev", s->client_addr};
+		r[n] = (struct ar_result){"iprev", iprev, iprev_name, &props[2], 1};
 		n++;
 	}
+	n += scan_auth_fill(m, r + n, props + 3);
 	char *val = authres_value(m->gen->conf->authserv_id, r, n);
+	free(r);
+	free(props);
 	if (val == NULL)
 		return -1;
 	int rc = vd_add_header(v, AUTHRES_HEADER, val);
@@ -583,7 +593,7 @@ int scan_message(const struct session *s, const struct message *m, struct scan_o
 	int rc = -1;
 	clock_gettime(CLOCK_MONOTONIC, &t[0]);
 	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 || header_facts(m, f) < 0 ||
-	    spf_facts(m, f) < 0 || mime_facts(m, f, &mr) < 0)
+	    spf_facts(m, f) < 0 || scan_auth_facts(s, m, f) < 0 || mime_facts(m, f, &mr) < 0)
 		goto done;
 	clock_gettime(CLOCK_MONOTONIC, &t[SCAN_T_MIME + 1]);
 	if (reputation_facts(s, m, &mr, f) < 0)

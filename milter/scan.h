@@ -15,6 +15,8 @@ struct verdict;
 struct generation;
 struct rule_run;
 struct rule_hit;
+struct ar_result;
+struct ar_prop;
 
 #define VERDICT_HEADER "X-Portcullis-Verdict"
 #define AUTHRES_HEADER "Authentication-Results"
@@ -52,6 +54,23 @@ int scan_helo(struct session *s, struct generation *g) WUR;
 int scan_envelope(struct session *s, struct message *m) WUR;
 /* scan_envelope_wait - wait for those checks and keep their results in m; -1 on memory */
 int scan_envelope_wait(const struct session *s, struct message *m) WUR;
+/* scan_header - m's last stored header goes to the checks that read headers as they
+ * arrive (DKIM); -1 on memory */
+int scan_header(struct message *m) WUR;
+/* scan_eoh - end of headers: DKIM reads the signatures and fetches their keys */
+void scan_eoh(struct message *m);
+/* scan_body - a body chunk for DKIM */
+void scan_body(struct message *m, const void *p, size_t len);
+/* scan_auth - finish DKIM, read the author strictly, evaluate DMARC (scan_envelope_wait
+ * first: DMARC needs SPF); -1 on memory */
+int scan_auth(const struct session *s, struct message *m) WUR;
+/* scan_auth_facts - the DKIM, author and DMARC findings */
+int scan_auth_facts(const struct session *s, const struct message *m, struct findings *f) WUR;
+/* scan_auth_results - how many A-R results (dkim=, dmarc=) scan_auth_fill will write */
+size_t scan_auth_results(const struct message *m, size_t *nprops);
+/* scan_auth_fill - write them to r and props (sized by scan_auth_results); how many */
+size_t scan_auth_fill(const struct message *m, struct ar_result *r, struct ar_prop *props);
+
 /* scan_finish - the header edits every verdict carries: forged VERDICT_HEADERs
  * removed, and an accepted message stamped (failed: it was not checked) */
 int scan_finish(const struct session *s, const struct message *m, struct verdict *v,

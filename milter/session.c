@@ -322,6 +322,7 @@ enum sess_rc session_header(struct session *s, const char *name, const char *val
 	if (name && track_own(s->msg, name, value) < 0 && s->error == NULL)
 		s->error = "out of memory storing a header";
 	int rc;
+	size_t before = s->msg->nhdr;
 	if (s->values_trimmed && *value != ' ' && *value != '\t') {
 		/* keep the canonical wire form "Name: value" that DKIM needs */
 		size_t n = strlen(value);
@@ -338,13 +339,18 @@ enum sess_rc session_header(struct session *s, const char *name, const char *val
 		rc = msg_add_header(s->msg, name ? name : "", value);
 	if (rc < 0 && s->error == NULL)
 		s->error = "out of memory storing a header";
+	if (s->msg->nhdr > before && scan_header(s->msg) < 0 && s->error == NULL)
+		s->error = "out of memory starting DKIM verification";
 	return SESS_CONTINUE;
 }
 
 /* session_eoh - end of headers: the From domains are known */
 enum sess_rc session_eoh(struct session *s)
 {
-	if (!need_msg(s, "end of headers") || s->rep == NULL)
+	if (!need_msg(s, "end of headers"))
+		return SESS_CONTINUE;
+	scan_eoh(s->msg);
+	if (s->rep == NULL)
 		return SESS_CONTINUE;
 	for (size_t n = 0; msg_header_find(s->msg, "From", n); n++) {
 		struct addr a[ADDR_MAX];
@@ -363,6 +369,7 @@ enum sess_rc session_body(struct session *s, const void *p, size_t len)
 		return SESS_CONTINUE;
 	if (msg_add_body(s->msg, p, len) < 0 && s->error == NULL)
 		s->error = "cannot store the body (temp file or memory)";
+	scan_body(s->msg, p, len);
 	return SESS_CONTINUE;
 }
 
@@ -387,6 +394,8 @@ enum sess_rc session_eom(struct session *s)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s->spf_wait_ms =
 	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	if (scan_auth(s, s->msg) < 0)
+		return session_fail(s, "out of memory during DKIM or DMARC");
 	struct scan_out o;
 	if (scan_message(s, s->msg, &o, &s->verdict) < 0)
 		return session_fail(s, "scan failed (out of memory)");

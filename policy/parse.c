@@ -77,11 +77,13 @@ static const char builtin_text[] =
     "on spf = fail -> score 3 as SPF_FAIL\n"
     "on spf = softfail -> score 1 as SPF_SOFTFAIL\n"
     "on spf = permerror -> score 0.5 as SPF_PERMERROR\n"
-    "on header.from.count > 1 -> reject \"550 5.7.1 Message has more than one From address\""
-    " as MULTIPLE_FROM\n"
-    "on dmarc = fail and dmarc.policy = reject -> reject"
+    "on header.from.count > 1 or header.from.addresses > 1 -> reject"
+    " \"550 5.7.1 Message has more than one From address\" as MULTIPLE_FROM\n"
+    "on header.from.problem = syntax or header.from.problem = no-domain -> score 5"
+    " as FROM_UNREADABLE\n"
+    "on dmarc = fail and dmarc.disposition = reject -> reject"
     " \"550 5.7.1 Rejected by the DMARC policy of the author domain\" as DMARC_REJECT\n"
-    "on dmarc = fail and dmarc.policy = quarantine -> quarantine as DMARC_QUARANTINE\n";
+    "on dmarc = fail and dmarc.disposition = quarantine -> quarantine as DMARC_QUARANTINE\n";
 
 /* statements that may appear once */
 enum once {

@@ -17,6 +17,9 @@
 
 #include "nxdns.h"
 
+#include "dns.h"
+#include "errlist.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <ctype.h>
@@ -225,4 +228,20 @@ int nxdns_start(const char *const *fail, size_t nfail)
 	}
 	pthread_detach(t);
 	return ntohs(a.sin_port);
+}
+
+/* nxdns_resolver - the server and a resolver forwarding to it */
+struct dns *nxdns_resolver(const char *const *fail, size_t n, const char *who)
+{
+	char fwd0[32];
+	snprintf(fwd0, sizeof(fwd0), "127.0.0.1@%d", nxdns_start(fail, n));
+	const char *fwd[] = {fwd0};
+	struct dns_opts o = {fwd, 1, 2000, NULL, NULL};
+	struct errlist e;
+	errlist_init(&e);
+	struct dns *d = dns_new(&o, who, &e);
+	for (size_t i = 0; i < e.count; i++)
+		fprintf(stderr, "%s\n", e.msgs[i]);
+	errlist_free(&e);
+	return d;
 }

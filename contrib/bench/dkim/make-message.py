@@ -1,0 +1,19 @@
+#!/usr/bin/python3
+# make-message.py OUT [SIZE] - a SIZE-byte (default 20 KB) message signed rsa-sha256 (2048 bit)
+# with tests/data/dkim/rsa2048.key as rsa._domainkey.sig.test (Debian's python3-dkim).
+import os
+import sys
+
+import dkim
+
+top = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+size = int(sys.argv[2]) if len(sys.argv) > 2 else 20480
+head = (b"From: Alice <alice@sig.test>\r\nTo: bob@example.test\r\nSubject: benchmark\r\n"
+        b"Date: Mon, 23 Nov 2026 12:00:00 +0000\r\nMessage-ID: <bench@sig.test>\r\n\r\n")
+line = b"The quick brown fox jumps over the lazy dog, again and again and again.\r\n"
+body = line * ((size - len(head)) // len(line) + 1)
+msg = head + body[: size - len(head)]
+key = open(os.path.join(top, "tests", "data", "dkim", "rsa2048.key"), "rb").read()
+sig = dkim.sign(msg, b"rsa", b"sig.test", key, canonicalize=(b"relaxed", b"relaxed"),
+                include_headers=[b"from", b"to", b"subject", b"date", b"message-id"])
+open(sys.argv[1], "wb").write(sig + msg)
