@@ -98,7 +98,8 @@ static const char *parse_ids(const char *w, unsigned *ids)
 	} names[] = {{"sender", REPLIST_ID_SENDER},
 		     {"from", REPLIST_ID_FROM},
 		     {"helo", REPLIST_ID_HELO},
-		     {"ptr", REPLIST_ID_PTR}};
+		     {"ptr", REPLIST_ID_PTR},
+		     {"dkim", REPLIST_ID_DKIM}};
 	char buf[WORD_MAX];
 	snprintf(buf, sizeof(buf), "%s", w);
 	*ids = 0;
@@ -111,7 +112,8 @@ static const char *parse_ids(const char *w, unsigned *ids)
 			if (strcmp(item, names[i].name) == 0)
 				break;
 		if (i == sizeof(names) / sizeof(names[0]))
-			return "identities are sender, from, helo and ptr, separated by commas";
+			return "identities are sender, from, helo, ptr and dkim, separated by "
+			       "commas";
 		*ids |= names[i].bit;
 	}
 	return *ids ? NULL : "expected identities";

@@ -8,7 +8,7 @@
  *
  * CODES: comma-separated IPv4 answers: an address, a range a-b, or mask:N (listed when the
  * answer is in 127/8 and its last octet has a bit of N). IDENTITIES (rhsbl): a comma list
- * of sender, from, helo, ptr.
+ * of sender, from, helo, ptr, dkim.
  */
 #ifndef PORTCULLIS_REPLIST_H
 #define PORTCULLIS_REPLIST_H
@@ -28,7 +28,8 @@ enum replist_kind { REPLIST_DNSBL = 0, REPLIST_RHSBL, REPLIST_URIBL };
 #define REPLIST_ID_FROM 0x2
 #define REPLIST_ID_HELO 0x4
 #define REPLIST_ID_PTR 0x8
-#define REPLIST_ID_URL 0x10 /* a uribl list: the registrable domains of URLs */
+#define REPLIST_ID_URL 0x10  /* a uribl list: the registrable domains of URLs */
+#define REPLIST_ID_DKIM 0x20 /* the d= domain of each passing DKIM signature */
 
 struct replist_codes {
 	struct {

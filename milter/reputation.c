@@ -324,6 +324,12 @@ static int uri_lookup(struct rep *r, const char *domain, int host_only)
 	return 0;
 }
 
+/* rep_dkim - the d= domain of a passing DKIM signature */
+int rep_dkim(struct rep *r, const char *domain)
+{
+	return domains(r, REPLIST_ID_DKIM, domain, 1);
+}
+
 /* rep_uri - a registrable domain or IP-literal host */
 int rep_uri(struct rep *r, const char *domain)
 {
@@ -373,6 +379,7 @@ static const char *identity_name(unsigned id)
 	case REPLIST_ID_HELO: return "helo";
 	case REPLIST_ID_PTR: return "ptr";
 	case REPLIST_ID_URL: return "url";
+	case REPLIST_ID_DKIM: return "dkim";
 	default: return "client-ip";
 	}
 }

@@ -37,6 +37,8 @@ int rep_uri(struct rep *r, const char *domain) WUR;
 /* rep_early_reject - at RCPT TO: the name of a dnsbl list marked "reject" that lists the
  * client (waiting for its answer until deadline at most), or NULL */
 const char *rep_early_reject(struct rep *r, const struct timespec *deadline);
+/* rep_dkim - the d= domain of a passing DKIM signature on the lists that check "dkim" */
+int rep_dkim(struct rep *r, const char *domain) WUR;
 /* rep_uri_host - a URL's full host name on the uribl lists marked "hosts" (same cap) */
 int rep_uri_host(struct rep *r, const char *host) WUR;
 /* rep_facts - wait for the answers (no longer than deadline) and add the findings:

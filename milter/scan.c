@@ -550,12 +550,17 @@ static int url_host(const char *url, char *out, size_t cap)
 	return 0;
 }
 
-/* reputation_facts - the URL domains on the uribl lists, then every list's answers */
+/* reputation_facts - the DKIM domains and URL domains on their lists, then every list's
+ * answers */
 static int reputation_facts(const struct session *s, const struct message *m,
 			    const struct mime_result *mr, struct findings *f)
 {
 	if (s->rep == NULL)
 		return 0;
+	for (size_t i = 0; i < fnd_count(f); i++) /* DKIM ran at the end of the message */
+		if (strcmp(fnd_at(f, i)->name, "dkim.pass.domain") == 0 &&
+		    rep_dkim(s->rep, fnd_at(f, i)->value) < 0)
+			return -1;
 	for (size_t i = 0; i < mr->domains.n; i++)
 		if (rep_uri(s->rep, mr->domains.v[i]) < 0)
 			return -1;

@@ -96,7 +96,8 @@ static void test_defs(void)
 	    {REPLIST_DNSBL, "zen zen.example check sender", "expected listed, refused or reject"},
 	    {REPLIST_URIBL, "u u.example check sender", "expected hosts, listed or refused"},
 	    {REPLIST_RHSBL, "dbl dbl.example check body",
-	     "identities are sender, from, helo and ptr, separated by commas"},
+	     "identities are sender, from, helo, ptr and dkim, separated by commas"},
+	    {REPLIST_RHSBL, "dbl dbl.example check dkim", NULL},
 	    {REPLIST_DNSBL, "zen zen.example listed",
 	     "expected a value after listed, refused or check"},
 	    {REPLIST_DNSBL, "zen zen.example listed 127.0.0.9-127.0.0.2",
@@ -242,6 +243,29 @@ static void test_early(struct dns *d)
 	rep_free(r);
 }
 
+/* test_dkim_domain - a passing signature's d= domain on a list that checks dkim */
+static void test_dkim_domain(struct dns *d)
+{
+	struct replist l[2];
+	if (replist_parse(REPLIST_RHSBL, "bydkim dbl.example check dkim", &l[0]) ||
+	    replist_parse(REPLIST_RHSBL, "bysender dbl.example check sender", &l[1])) {
+		ok(0, "definitions");
+		return;
+	}
+	struct rep *r = rep_new(d, l, 2, 0, 5000);
+	struct findings *f = fnd_new();
+	struct timespec dl;
+	dns_deadline(&dl, 5000);
+	if (r && f && rep_dkim(r, "spammer.example") == 0 && rep_facts(r, &dl, f) == 0) {
+		is_str(fact(f, "rhsbl:bydkim.identity"), "dkim",
+		       "a listed DKIM domain: identity dkim");
+		ok(fact(f, "rhsbl:bysender") == NULL, "a list that checks senders only: no hit");
+	} else
+		ok(0, "dkim domain lookups");
+	rep_free(r);
+	fnd_free(f);
+}
+
 /* test_uribl_hosts - full host names for the lists marked hosts, and only for them */
 static void test_uribl_hosts(struct dns *d)
 {
@@ -330,6 +354,7 @@ int main(void)
 	test_uribl(d);
 	test_early(d);
 	test_uribl_hosts(d);
+	test_dkim_domain(d);
 	dns_free(d);
 	return done_testing();
 }
