@@ -599,6 +599,35 @@ e2e_send() {
 		>"$E2E_TMP/client/$id.swaks" 2>&1
 }
 
+# hold_queue_id ID - the queue id of the message tagged ID in Postfix's hold queue, if any
+hold_queue_id() {
+	local q
+	for q in $(in_ns postqueue -c "$E2E_TMP/postfix/etc" -j 2>/dev/null | "$PYTHON" -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("queue_name") == "hold":
+        print(m["queue_id"])'); do
+		in_ns postcat -c "$E2E_TMP/postfix/etc" -q "$q" 2>/dev/null |
+			grep -q -F "X-Test-Id: $1" && { echo "$q"; return 0; }
+	done
+	return 1
+}
+
+# reply_is ID CODE-PREFIX - the swaks transaction ID ended with such a reply
+reply_is() {
+	local out
+	out=$(smtp_outcome "$CLIENT/$1.swaks")
+	case "$out" in
+	"$2"*) echo "$1: $out" ;;
+	*)
+		echo "$1: expected a $2.. reply, got: ${out:-none}"
+		tail -n 12 "$CLIENT/$1.swaks"
+		return 1
+		;;
+	esac
+}
+
 # smtp_outcome FILE - "CODE text" of the reply that decided a swaks
 # transaction: the first error reply, else the reply to the end of DATA
 smtp_outcome() {

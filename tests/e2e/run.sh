@@ -37,20 +37,6 @@ local_submission() {
 	verdict_accept "$1"
 }
 
-# reply_is ID CODE-PREFIX - the swaks transaction ID ended with such a reply
-reply_is() {
-	local out
-	out=$(smtp_outcome "$CLIENT/$1.swaks")
-	case "$out" in
-	"$2"*) echo "$1: $out" ;;
-	*)
-		echo "$1: expected a $2.. reply, got: ${out:-none}"
-		tail -n 12 "$CLIENT/$1.swaks"
-		return 1
-		;;
-	esac
-}
-
 # verdict_accept ID - the message tagged ID reached the sink with exactly
 # one X-Portcullis-Verdict header, whose value starts with "accept"
 verdict_accept() {
@@ -318,21 +304,6 @@ rule_reply() {
 	ref=${out##*(ref }
 	ref=${ref%)}
 	grep -q -F "ref=$ref " "$E2E_TMP/logs/portcullisd.log" || { echo "ref=$ref not in the log"; return 1; }
-}
-
-# hold_queue_id ID - the queue id of the message tagged ID in Postfix's hold queue, if any
-hold_queue_id() {
-	local q
-	for q in $(in_ns postqueue -c "$E2E_TMP/postfix/etc" -j 2>/dev/null | "$PYTHON" -c '
-import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("queue_name") == "hold":
-        print(m["queue_id"])'); do
-		in_ns postcat -c "$E2E_TMP/postfix/etc" -q "$q" 2>/dev/null |
-			grep -q -F "X-Test-Id: $1" && { echo "$q"; return 0; }
-	done
-	return 1
 }
 
 # held ID - accepted with 250, then in Postfix's hold queue (smfi_quarantine), never at the sink
