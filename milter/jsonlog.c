@@ -190,6 +190,9 @@ static int auth(struct buf *b, const struct findings *f)
 	for (size_t i = 0; i < ARRAY_LEN(names); i++)
 		rc |= buf_printf(b, "%s\"%s\":", i ? "," : "", names[i]) |
 		      str_or_null(b, f ? fnd_get(f, names[i]) : NULL);
+	/* what a DMARC aggregate report needs, so reports never reparse mail */
+	rc |= buf_adds(b, ",\"dmarc_report\":") |
+	      str_or_null(b, f ? fnd_get(f, "dmarc.report") : NULL);
 	return rc | (buf_adds(b, "}") == BUF_OK ? 0 : -1);
 }
 
