@@ -34,7 +34,6 @@
 
 #include <idn2.h>
 #include <libpsl.h>
-#include <libxml/parser.h>
 
 #include "mimeint.h"
 
@@ -44,10 +43,9 @@
 
 static const psl_ctx_t *psl; /* the list, once loaded; NULL: none (hosts stand for themselves) */
 
-/* mime_lib_init - libxml2's parser globals and the public suffix list */
+/* mime_lib_init - the public suffix list */
 void mime_lib_init(void)
 {
-	xmlInitParser();
 	psl = psl_latest(NULL);
 	if (psl == NULL)
 		psl = psl_builtin();
