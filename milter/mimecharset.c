@@ -35,6 +35,12 @@ static const unsigned short cp1252[32] = {
     0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
+/* mime_cp1252 - see mimeint.h */
+unsigned mime_cp1252(unsigned char c)
+{
+	return c >= 0x80 && c <= 0x9F ? cp1252[c - 0x80] : 0;
+}
+
 /* mime_utf8_valid - well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF) */
 int mime_utf8_valid(const char *s, size_t len)
 {

@@ -12,7 +12,7 @@
 #include "compat.h"
 #include "mime.h"
 
-/* mime_lib_init - libxml2 and the public suffix list, once (mime_analyze calls it) */
+/* mime_lib_init - the public suffix list, once (mime_analyze calls it) */
 void mime_lib_init(void);
 
 /* mime_utf8 - append in (len bytes, in charset; NULL: undeclared) to out as UTF-8. An
@@ -20,6 +20,11 @@ void mime_lib_init(void);
  * (*unknown set), are read as UTF-8 when valid, else as windows-1252; bytes that do not
  * convert become U+FFFD. Output past out's cap is dropped. -1 when out of memory. */
 int mime_utf8(const char *charset, const char *in, size_t len, struct buf *out, int *unknown) WUR;
+/* mime_cp1252 - the code point of windows-1252 byte c (0x80..0x9F), or 0 when undefined */
+unsigned mime_cp1252(unsigned char c);
+/* mime_entity - the code point of HTML named character reference name (len bytes, no '&'
+ * or ';'), or 0 when not known */
+unsigned mime_entity(const char *name, size_t len);
 /* mime_utf8_valid - is s (len bytes) well-formed UTF-8? */
 int mime_utf8_valid(const char *s, size_t len);
 

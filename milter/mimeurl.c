@@ -34,20 +34,19 @@
 
 #include <idn2.h>
 #include <libpsl.h>
-#include <libxml/parser.h>
 
 #include "mimeint.h"
 
-#define URL_MAX 2048  /* bytes of a normalised URL kept */
-#define HOST_MAX 253  /* a DNS name */
-#define SHOWN_MAX 256 /* bytes of a link's text compared */
+#define URL_MAX 2048                /* bytes of a normalised URL kept */
+#define HOST_MAX 253                /* a DNS name */
+#define HOST_BUF (HOST_MAX * 4 + 1) /* a host as found (longer than DNS allows: kept) */
+#define SHOWN_MAX 256               /* bytes of a link's text compared */
 
 static const psl_ctx_t *psl; /* the list, once loaded; NULL: none (hosts stand for themselves) */
 
-/* mime_lib_init - libxml2's parser globals and the public suffix list */
+/* mime_lib_init - the public suffix list */
 void mime_lib_init(void)
 {
-	xmlInitParser();
 	psl = psl_latest(NULL);
 	if (psl == NULL)
 		psl = psl_builtin();
@@ -101,9 +100,9 @@ static size_t scheme(const char *s, size_t n)
 	return 0;
 }
 
-/* norm_host - percent-decode, lower-case and IDNA-encode h (n bytes) into host; 0 when it
- * is not a host name */
-static int norm_host(const char *h, size_t n, struct buf *host)
+/* norm_host - percent-decode, lower-case and IDNA-encode h (n bytes) into host (HOST_BUF
+ * bytes, NUL-terminated): its length, 0 when it is not a host name, -1 out of memory */
+static long norm_host(const char *h, size_t n, char *host)
 {
 	char raw[HOST_MAX * 3 + 1];
 	size_t k = 0;
@@ -119,23 +118,26 @@ static int norm_host(const char *h, size_t n, struct buf *host)
 		if (!host_char(c))
 			return 0;
 		ascii = ascii && c < 0x80;
-		raw[k++] = (char)(c < 0x80 ? tolower(c) : c);
+		raw[k++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
 	while (k && raw[k - 1] == '.')
 		k--;
 	raw[k] = '\0';
-	if (k == 0 || raw[0] == '.' || strstr(raw, ".."))
+	if (k == 0 || raw[0] == '.' || memmem(raw, k, "..", 2))
 		return 0;
-	if (!ascii) {
-		char *a = NULL;
-		if (idn2_to_ascii_8z(raw, &a, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK &&
-		    idn2_to_ascii_8z(raw, &a, IDN2_TRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK)
-			return 0;
-		int rc = buf_adds(host, a);
-		idn2_free(a);
-		return rc == BUF_NOMEM ? -1 : rc == BUF_OK;
+	if (ascii) { /* the common case: no IDNA work */
+		memcpy(host, raw, k + 1);
+		return (long)k;
 	}
-	return buf_add(host, raw, k) == BUF_NOMEM ? -1 : 1;
+	char *a = NULL;
+	if (idn2_to_ascii_8z(raw, &a, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK &&
+	    idn2_to_ascii_8z(raw, &a, IDN2_TRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK)
+		return 0;
+	size_t al = strlen(a);
+	if (al < HOST_BUF)
+		memcpy(host, a, al + 1);
+	idn2_free(a);
+	return al < HOST_BUF ? (long)al : 0;
 }
 
 /* norm_rest - path and query: unreserved escapes decoded, other escapes upper-cased,
@@ -167,13 +169,24 @@ static size_t norm_rest(const char *s, size_t n, char *o, size_t room)
 	return k;
 }
 
-/* mime_url_norm - see mimeint.h */
-int mime_url_norm(const char *in, size_t len, struct buf *url, struct buf *host)
+/* put_str - append the NUL-terminated s to o at *k (room bytes in all); 0 when it does not
+ * fit */
+static int put_str(char *o, size_t *k, size_t room, const char *s)
 {
-	char s[URL_MAX * 2], out[URL_MAX];
+	size_t n = strlen(s);
+	if (*k + n >= room)
+		return 0;
+	memcpy(o + *k, s, n);
+	*k += n;
+	return 1;
+}
+
+/* norm - mime_url_norm into arrays: out (URL_MAX bytes, *outlen set) and host (HOST_BUF
+ * bytes); 1 done, 0 not such a URL, -1 out of memory */
+static int norm(const char *in, size_t len, char *out, size_t *outlen, char *host)
+{
+	char s[URL_MAX * 2];
 	s[0] = '\0'; /* for the compiler: clean() may write nothing */
-	buf_reset(url);
-	buf_reset(host);
 	size_t n = clean(in, len, s), sl = scheme(s, n), i = sl + 1;
 	if (sl == 0 && n > 4 && strncasecmp(s, "www.", 4) == 0)
 		i = 0; /* "www.example.com/x": http */
@@ -205,16 +218,40 @@ int mime_url_norm(const char *in, size_t len, struct buf *url, struct buf *host)
 	int dflt = port == 0 || (port == 80 && strcmp(sch, "http") == 0) ||
 		   (port == 443 && strcmp(sch, "https") == 0) ||
 		   (port == 21 && strcmp(sch, "ftp") == 0);
-	int rc = port >= 65536 ? 0 : norm_host(s + hs, he - hs, host);
+	long hl = port >= 65536 ? 0 : norm_host(s + hs, he - hs, host);
+	if (hl <= 0)
+		return (int)hl;
+	size_t k = 0;
+	if (!put_str(out, &k, URL_MAX, sch) || !put_str(out, &k, URL_MAX, "://") ||
+	    !put_str(out, &k, URL_MAX, host))
+		return 0;
+	if (!dflt) {
+		char p[8];
+		size_t d = sizeof(p);
+		p[--d] = '\0';
+		for (size_t v = port; v || d == sizeof(p) - 1; v /= 10)
+			p[--d] = (char)('0' + v % 10);
+		p[--d] = ':';
+		if (!put_str(out, &k, URL_MAX, p + d))
+			return 0;
+	}
+	*outlen = k + norm_rest(s + i, n - i, out + k, URL_MAX - k);
+	return 1;
+}
+
+/* mime_url_norm - see mimeint.h */
+int mime_url_norm(const char *in, size_t len, struct buf *url, struct buf *host)
+{
+	char out[URL_MAX], h[HOST_BUF];
+	size_t ol = 0;
+	buf_reset(url);
+	buf_reset(host);
+	int rc = norm(in, len, out, &ol, h);
 	if (rc <= 0)
 		return rc;
-	int k = dflt ? snprintf(out, sizeof(out), "%s://%s", sch, host->data)
-		     : snprintf(out, sizeof(out), "%s://%s:%zu", sch, host->data, port);
-	size_t ol = k > 0 && (size_t)k < sizeof(out) ? (size_t)k : 0;
-	if (ol == 0)
-		return 0;
-	ol += norm_rest(s + i, n - i, out + ol, sizeof(out) - ol);
-	return buf_add(url, out, ol) == BUF_NOMEM ? -1 : 1;
+	if (buf_adds(host, h) == BUF_NOMEM || buf_add(url, out, ol) == BUF_NOMEM)
+		return -1;
+	return 1;
 }
 
 /* is_ip - an IPv4 dotted quad or an IPv6 literal host */
@@ -228,18 +265,26 @@ static int is_ip(const char *h)
 	return 1;
 }
 
+/* registrable - the registrable domain of host: a suffix of it (libpsl answers with a
+ * pointer into the name it is given), or host itself */
+static const char *registrable(const char *host)
+{
+	const char *d = NULL;
+	if (psl && !is_ip(host))
+		d = psl_registrable_domain(psl, host);
+	return d ? d : host;
+}
+
 /* mime_url_domain - registrable domain */
 int mime_url_domain(const char *host, struct buf *out)
 {
 	buf_reset(out);
-	const char *d = NULL;
-	if (psl && !is_ip(host))
-		d = psl_registrable_domain(psl, host);
-	return buf_adds(out, d ? d : host) == BUF_NOMEM ? -1 : 0;
+	return buf_adds(out, registrable(host)) == BUF_NOMEM ? -1 : 0;
 }
 
-/* shown_domain - the registrable domain a link's text shows, if it shows one */
-static int shown_domain(const char *s, size_t n, struct buf *dom)
+/* shown_domain - the registrable domain a link's text shows, if it shows one, into dom
+ * (HOST_BUF bytes): 1 it does, 0 it does not */
+static int shown_domain(const char *s, size_t n, char *dom)
 {
 	while (n && isspace((unsigned char)*s))
 		s++, n--;
@@ -247,80 +292,65 @@ static int shown_domain(const char *s, size_t n, struct buf *dom)
 		n--;
 	if (n == 0 || n > SHOWN_MAX || memchr(s, ' ', n) || !memchr(s, '.', n))
 		return 0;
-	struct buf t, u, h;
-	buf_init(&t, 0);
-	buf_init(&u, 0);
-	buf_init(&h, 0);
-	int rc = -1;
-	if ((scheme(s, n) == 0 && buf_adds(&t, "http://") == BUF_NOMEM) ||
-	    buf_add(&t, s, n) == BUF_NOMEM)
-		goto done;
-	rc = mime_url_norm(t.data, t.len, &u, &h);
-	if (rc > 0) {
-		/* a host name shows a domain only if it ends in letters: "1.5" is no host */
-		const char *dot = strrchr(h.data, '.');
-		rc = dot && isalpha((unsigned char)dot[1]) && isalpha((unsigned char)dot[2]);
-		if (rc && mime_url_domain(h.data, dom) < 0)
-			rc = -1;
+	char t[SHOWN_MAX + 8], u[URL_MAX], h[HOST_BUF];
+	size_t tl = 0, ul = 0;
+	if (scheme(s, n) == 0) {
+		memcpy(t, "http://", 7);
+		tl = 7;
 	}
-done:
-	buf_free(&t);
-	buf_free(&u);
-	buf_free(&h);
-	return rc;
+	memcpy(t + tl, s, n);
+	tl += n;
+	if (norm(t, tl, u, &ul, h) <= 0)
+		return 0;
+	/* a host name shows a domain only if it ends in letters: "1.5" is no host */
+	const char *dot = strrchr(h, '.');
+	if (!dot || !isalpha((unsigned char)dot[1]) || !isalpha((unsigned char)dot[2]))
+		return 0;
+	const char *d = registrable(h);
+	memcpy(dom, d, strlen(d) + 1);
+	return 1;
 }
 
-/* domain_of - the registrable domain of host into d, through r's one-entry cache (the
- * URLs of a message mostly share their hosts) */
-static int domain_of(struct mime_result *r, const char *host, struct buf *d)
+/* domain_of - the registrable domain of host (a suffix of it), through r's one-entry
+ * cache (the URLs of a message mostly share their hosts) */
+static const char *domain_of(struct mime_result *r, const char *host)
 {
+	size_t hl = strlen(host);
 	if (strcmp(host, r->last_host) == 0)
-		return buf_adds(d, r->last_domain) == BUF_NOMEM ? -1 : 0;
-	if (mime_url_domain(host, d) < 0)
-		return -1;
-	if (strlen(host) < sizeof(r->last_host) && d->len < sizeof(r->last_domain)) {
-		memcpy(r->last_host, host, strlen(host) + 1);
-		memcpy(r->last_domain, d->data, d->len + 1);
+		return host + hl - strlen(r->last_domain);
+	const char *d = registrable(host);
+	size_t dl = strlen(d);
+	if (hl < sizeof(r->last_host) && dl < sizeof(r->last_domain)) {
+		memcpy(r->last_host, host, hl + 1);
+		memcpy(r->last_domain, d, dl + 1);
 	}
-	return 0;
+	return d;
 }
 
-/* mime_url_add - one link */
+/* mime_url_add - one link: normalised on the stack, copied only when it is new */
 int mime_url_add(struct mime_result *r, unsigned urls_max, const char *url, size_t len,
 		 const char *shown, size_t shown_len)
 {
-	struct buf u, h, d, sd;
-	buf_init(&u, 0);
-	buf_init(&h, 0);
-	buf_init(&d, 0);
-	buf_init(&sd, 0);
-	int rc = mime_url_norm(url, len, &u, &h);
+	char u[URL_MAX], h[HOST_BUF], sd[HOST_BUF];
+	size_t ul = 0;
+	int rc = norm(url, len, u, &ul, h);
 	if (rc <= 0)
-		goto done;
-	rc = -1;
-	int known = mime_list_has(&r->urls, u.data, u.len);
-	if ((!known || shown) && domain_of(r, h.data, &d) < 0)
-		goto done;
+		return rc;
+	int known = mime_list_has(&r->urls, u, ul);
+	const char *d = !known || shown ? domain_of(r, h) : "";
 	if (!known) {
-		int added = mime_list_add(&r->urls, u.data, u.len, urls_max);
+		int added = mime_list_add(&r->urls, u, ul, urls_max);
 		if (added < 0 ||
 		    (added == 0 && mime_note(r, "mime.urls_exceeded", "%u", urls_max) < 0))
-			goto done;
-		if (added && !mime_list_has(&r->domains, d.data, d.len) &&
-		    mime_list_add(&r->domains, d.data, d.len, urls_max) < 0)
-			goto done;
+			return -1;
+		if (added && !mime_list_has(&r->domains, d, strlen(d)) &&
+		    mime_list_add(&r->domains, d, strlen(d), urls_max) < 0)
+			return -1;
 	}
-	int s = shown ? shown_domain(shown, shown_len, &sd) : 0;
-	if (s < 0 || (s > 0 && strcmp(sd.data, d.data) != 0 &&
-		      mime_note(r, "mime.link_mismatch", "%s -> %s", sd.data, d.data) < 0))
-		goto done;
-	rc = 0;
-done:
-	buf_free(&u);
-	buf_free(&h);
-	buf_free(&d);
-	buf_free(&sd);
-	return rc < 0 ? -1 : 0;
+	if (shown && shown_domain(shown, shown_len, sd) && strcmp(sd, d) != 0 &&
+	    mime_note(r, "mime.link_mismatch", "%s -> %s", sd, d) < 0)
+		return -1;
+	return 0;
 }
 
 /* url_char - may this byte be part of a bare URL in text? */

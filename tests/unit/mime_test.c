@@ -146,6 +146,14 @@ static void test_html(void)
 	    {"  lots   of\n\n blanks  ", "lots of blanks"},
 	    {"<p>unclosed <b>tags <i>everywhere", "unclosed tags everywhere"},
 	    {"<meta charset=\"iso-8859-1\"><p>caf\xc3\xa9</p>", "caf\xc3\xa9"}, /* stays UTF-8 */
+	    {"&amp &lt;b&gt; &copy 2020 &foo; &#65 &#128; &#0;",
+	     "& <b> \xc2\xa9 2020 &foo; A \xe2\x82\xac \xef\xbf\xbd"}, /* as browsers read them */
+	    {"<script>document.write(\"</div>\")</script>after", "after"}, /* raw text */
+	    {"<head><title>T</title>shown<p>too</p>", "shown\ntoo"},       /* text ends a head */
+	    {"<div><noscript>hidden</div>shown", "shown"}, /* </div> closes what is in it */
+	    {"a < b <!-- <p>gone --> c <!DOCTYPE html><?pi?>d", "a < b c d"},
+	    {"<title/>self-closed <style/>too", "self-closed too"},
+	    {"<p>cut <a href=\"http://x.example/", "cut"},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(t); i++) {
 		struct mime_result r;
