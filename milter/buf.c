@@ -14,11 +14,15 @@
 
 #include "buf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "errlist.h"
+#include "log.h"
 
 /* buf_init - start empty */
 void buf_init(struct buf *b, size_t max)
@@ -112,4 +116,36 @@ void buf_free(struct buf *b)
 {
 	free(b->data);
 	buf_init(b, b->max);
+}
+
+/* buf_read_file - a configuration, rule, policy or list file, whole */
+int buf_read_file(struct buf *b, const char *path, struct errlist *errs)
+{
+	char ebuf[128];
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL) {
+		errlist_add(errs, path, 0, "cannot open: %s",
+			    log_strerror(errno, ebuf, sizeof(ebuf)));
+		return -1;
+	}
+	char chunk[65536];
+	size_t n;
+	int rc = BUF_OK;
+	while (rc == BUF_OK && (n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		rc = buf_add(b, chunk, n);
+	if (rc == BUF_TOOBIG)
+		errlist_add(errs, path, 0, "file too large (the limit is %zu bytes)", b->max);
+	else if (rc != BUF_OK)
+		errlist_add(errs, path, 0, "out of memory reading the file");
+	else if (ferror(fp))
+		errlist_add(errs, path, 0, "read error: %s",
+			    log_strerror(errno, ebuf, sizeof(ebuf)));
+	else if (b->len && memchr(b->data, '\0', b->len))
+		errlist_add(errs, path, 0, "file contains a NUL byte; is it a text file?");
+	else {
+		fclose(fp);
+		return 0;
+	}
+	fclose(fp);
+	return -1;
 }

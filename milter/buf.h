@@ -29,6 +29,10 @@ int buf_printf(struct buf *b, const char *fmt, ...) WUR PRINTF_LIKE(2, 3);
 char *buf_steal(struct buf *b);
 /* buf_reset - drop the contents, keep the allocation */
 void buf_reset(struct buf *b);
+struct errlist;
+/* buf_read_file - append the whole text file at path (bounded by b's max); -1 after
+ * reporting to errs as "path: ..." (cannot open, too large, read error, a NUL byte) */
+int buf_read_file(struct buf *b, const char *path, struct errlist *errs) WUR;
 /* buf_free - release everything */
 void buf_free(struct buf *b);
 

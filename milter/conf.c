@@ -500,40 +500,6 @@ void conf_free(struct conf *c)
 	free(c);
 }
 
-/* read_file - whole file into b, bounded */
-static int read_file(const char *path, struct buf *b, struct errlist *errs)
-{
-	FILE *fp = fopen(path, "r");
-	char ebuf[128];
-	if (fp == NULL) {
-		errlist_add(errs, path, 0, "cannot open: %s",
-			    log_strerror(errno, ebuf, sizeof(ebuf)));
-		return -1;
-	}
-	char chunk[8192];
-	size_t n;
-	int rc = 0;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		if (buf_add(b, chunk, n) != BUF_OK) {
-			errlist_add(errs, path, 0, "file too large (the limit is %d bytes)",
-				    CONF_FILE_MAX);
-			rc = -1;
-			break;
-		}
-	}
-	if (rc == 0 && ferror(fp)) {
-		errlist_add(errs, path, 0, "read error: %s",
-			    log_strerror(errno, ebuf, sizeof(ebuf)));
-		rc = -1;
-	}
-	fclose(fp);
-	if (rc == 0 && memchr(b->data ? b->data : "", '\0', b->len)) {
-		errlist_add(errs, path, 0, "file contains a NUL byte; is it a text file?");
-		rc = -1;
-	}
-	return rc;
-}
-
 /* fnv1a - 64-bit FNV-1a hash */
 static uint64_t fnv1a(const char *p, size_t n)
 {
@@ -608,7 +574,7 @@ struct conf *conf_load(const char *path, struct errlist *errs)
 
 	struct buf text;
 	buf_init(&text, CONF_FILE_MAX);
-	if (path && read_file(path, &text, errs) == 0) {
+	if (path && buf_read_file(&text, path, errs) == 0) {
 		c->hash = fnv1a(text.data ? text.data : "", text.len);
 		unsigned seen[ARRAY_LEN(keys)] = {0};
 		unsigned lineno = 0;

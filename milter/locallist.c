@@ -24,7 +24,6 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +31,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "buf.h"
 #include "cidr.h"
-#include "log.h"
 
 #define LL_FILE_MAX ((size_t)512 * 1024 * 1024)
 #define LL_LINE_MAX 1024
@@ -240,53 +239,22 @@ static void parse(struct llist *l, char *text, size_t len, const char *path, str
 /* llist_load - read and index a file */
 struct llist *llist_load(const char *path, enum ll_kind kind, struct errlist *errs)
 {
-	FILE *fp = fopen(path, "rb");
-	char ebuf[128];
-	if (fp == NULL) {
-		errlist_add(errs, path, 0, "cannot open the list: %s",
-			    log_strerror(errno, ebuf, sizeof(ebuf)));
+	struct buf text;
+	buf_init(&text, LL_FILE_MAX);
+	if (buf_read_file(&text, path, errs) < 0) {
+		buf_free(&text);
 		return NULL;
 	}
 	struct llist *l = calloc(1, sizeof(*l));
-	char *text = NULL;
-	size_t len = 0, cap = 0;
-	int bad = l == NULL;
-	while (!bad) {
-		if (len + 65536 + 1 > cap) {
-			size_t nc = cap ? cap * 2 : 1 << 20;
-			char *t = nc <= LL_FILE_MAX ? realloc(text, nc) : NULL;
-			if (t == NULL) {
-				errlist_add(errs, path, 0, "list too large or out of memory");
-				bad = 1;
-				break;
-			}
-			text = t;
-			cap = nc;
-		}
-		size_t n = fread(text + len, 1, 65536, fp);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (!bad && ferror(fp)) {
-		errlist_add(errs, path, 0, "read error: %s",
-			    log_strerror(errno, ebuf, sizeof(ebuf)));
-		bad = 1;
-	}
-	fclose(fp);
 	size_t before = errs->count;
-	if (!bad) {
+	if (l == NULL)
+		errlist_add(errs, path, 0, "out of memory");
+	else {
 		l->kind = kind;
-		text[len] = '\0';
-		if (memchr(text, '\0', len)) {
-			errlist_add(errs, path, 0,
-				    "the list contains a NUL byte; is it a text file?");
-			bad = 1;
-		} else
-			parse(l, text, len, path, errs);
+		parse(l, text.data ? text.data : (char *)"", text.len, path, errs);
 	}
-	free(text);
-	if (bad || errs->count > before) {
+	buf_free(&text);
+	if (errs->count > before) {
 		llist_free(l);
 		return NULL;
 	}

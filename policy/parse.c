@@ -663,39 +663,6 @@ static void parse_text(struct loader *l, char *text, size_t len)
 	}
 }
 
-/* read_all - the whole file into b; -1 after reporting */
-static int read_all(const char *path, struct buf *b, struct errlist *errs)
-{
-	char ebuf[128];
-	FILE *fp = fopen(path, "r");
-	if (fp == NULL) {
-		errlist_add(errs, path, 0, "cannot open: %s",
-			    log_strerror(errno, ebuf, sizeof(ebuf)));
-		return -1;
-	}
-	char chunk[8192];
-	size_t n;
-	int rc = 0;
-	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		if (buf_add(b, chunk, n) != BUF_OK) {
-			errlist_add(errs, path, 0,
-				    "file too large or out of memory (limit %d bytes)",
-				    POL_FILE_MAX);
-			rc = -1;
-		}
-	if (rc == 0 && ferror(fp)) {
-		errlist_add(errs, path, 0, "read error: %s",
-			    log_strerror(errno, ebuf, sizeof(ebuf)));
-		rc = -1;
-	}
-	fclose(fp);
-	if (rc == 0 && b->len && memchr(b->data, '\0', b->len)) {
-		errlist_add(errs, path, 0, "file contains a NUL byte; is it a text file?");
-		rc = -1;
-	}
-	return rc;
-}
-
 /* settings_on - the portcullis.conf settings as `on` actions */
 static int settings_on(struct policy *p, struct errlist *errs)
 {
@@ -794,7 +761,7 @@ static void load_text(struct loader *l, const char *path, struct errlist *errs)
 	l->c.path = path;
 	struct buf text;
 	buf_init(&text, POL_FILE_MAX);
-	if (read_all(path, &text, errs) == 0)
+	if (buf_read_file(&text, path, errs) == 0)
 		parse_text(l, text.data ? text.data : "", text.len);
 	buf_free(&text);
 }
