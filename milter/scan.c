@@ -384,17 +384,21 @@ static int rule_body(const struct message *m, struct buf *b)
 }
 
 /* mime_input - the message as the MIME analysis reads it: header fields, an empty line,
- * the body; at most mime_scan_max bytes (*cut says when there were more) */
-static int mime_input(const struct message *m, struct buf *b, int *cut)
+ * the body (from *body_off on, 0 when the header did not fit); at most mime_scan_max bytes
+ * (*cut says when there were more). The rules' rawbody is read from it too. */
+static int mime_input(const struct message *m, struct buf *b, int *cut, size_t *body_off)
 {
 	buf_init(b, m->gen->conf->mime_scan_max);
 	*cut = 0;
+	*body_off = 0;
 	int rc = BUF_OK;
 	for (size_t i = 0; rc == BUF_OK && i < m->nhdr; i++)
 		rc = buf_printf(b, "%s:%s%s\r\n", m->hdrs[i].name,
 				m->hdrs[i].value[0] == ' ' ? "" : " ", m->hdrs[i].value);
 	if (rc == BUF_OK)
 		rc = buf_add(b, "\r\n", 2);
+	if (rc == BUF_OK)
+		*body_off = b->len;
 	char chunk[16384];
 	for (size_t off = 0; rc == BUF_OK && off < spool_size(m->body);) {
 		size_t room = b->max - b->len, want = spool_size(m->body) - off;
@@ -416,7 +420,8 @@ static int mime_input(const struct message *m, struct buf *b, int *cut)
 }
 
 /* mime_facts - the MIME analysis of the message into mr, its facts into f */
-static int mime_facts(const struct message *m, struct findings *f, struct mime_result *mr)
+static int mime_facts(const struct message *m, const struct buf *in, int cut, struct findings *f,
+		      struct mime_result *mr)
 {
 	const struct conf *c = m->gen->conf;
 	struct mime_opts o;
@@ -427,10 +432,8 @@ static int mime_facts(const struct message *m, struct findings *f, struct mime_r
 	o.total_bytes_max = c->mime_bytes_max;
 	o.urls_max = c->mime_urls_max;
 	o.header_line_max = c->mime_header_line_max;
-	struct buf in;
-	int cut, rc = -1;
-	if (mime_input(m, &in, &cut) < 0 ||
-	    mime_analyze(in.data ? in.data : "", in.len, &o, mr) < 0)
+	int rc = -1;
+	if (mime_analyze(in->data ? in->data : "", in->len, &o, mr) < 0)
 		goto done;
 	if (cut && fnd_add(f, "mime.scan_truncated", "%zu", c->mime_scan_max) < 0)
 		goto done;
@@ -463,7 +466,6 @@ static int mime_facts(const struct message *m, struct findings *f, struct mime_r
 			goto done;
 	rc = 0;
 done:
-	buf_free(&in);
 	return rc;
 }
 
@@ -481,17 +483,30 @@ static void mime_values(const struct mime_result *mr, struct rule_values *x)
 
 /* run_rules - evaluate the generation's rules against the message; hits into out and,
  * as findings, "rules.hit" and "rules.limit" */
-static int run_rules(const struct session *s, const struct message *m, const struct mime_result *mr,
-		     struct scan_out *out)
+static int run_rules(const struct session *s, const struct message *m, const struct buf *text,
+		     size_t body_off, const struct mime_result *mr, struct scan_out *out)
 {
 	const struct rule_set *rs = m->gen->rules;
 	if (rs == NULL || rule_count(rs) == 0)
 		return 0;
 	struct rule_header *hdrs = calloc(m->nhdr ? m->nhdr : 1, sizeof(*hdrs));
-	struct buf body;
+	struct buf body; /* only when the MIME input holds less of the body than rawbody needs */
 	buf_init(&body, 0);
+	size_t want = spool_size(m->body);
+	if (want > m->gen->conf->body_scan_max)
+		want = m->gen->conf->body_scan_max;
+	const char *raw = text->data ? text->data + body_off : "";
+	size_t raw_len = want;
 	int rc = -1;
-	if (hdrs == NULL || rule_body(m, &body) < 0 || (out->run = rule_run_new(rs)) == NULL)
+	if (hdrs == NULL)
+		goto done;
+	if (body_off == 0 || text->len - body_off < want) {
+		if (rule_body(m, &body) < 0)
+			goto done;
+		raw = body.data ? body.data : "";
+		raw_len = body.len;
+	}
+	if ((out->run = rule_run_new(rs)) == NULL)
 		goto done;
 	for (size_t i = 0; i < m->nhdr; i++)
 		hdrs[i] = (struct rule_header){m->hdrs[i].name, m->hdrs[i].value};
@@ -506,8 +521,8 @@ static int run_rules(const struct session *s, const struct message *m, const str
 				.rcpts = (const char *const *)m->rcpts,
 				.nrcpt = m->nrcpt,
 				.size = m->size,
-				.body = body.data ? body.data : "",
-				.body_len = body.len,
+				.body = raw,
+				.body_len = raw_len,
 				.findings = out->findings,
 				.extra = extra,
 				.nextra = ARRAY_LEN(extra)};
@@ -596,16 +611,20 @@ int scan_message(const struct session *s, const struct message *m, struct scan_o
 	memset(&mr, 0, sizeof(mr));
 	struct timespec t[SCAN_T_N + 1];
 	int rc = -1;
+	struct buf text; /* the message as read once from the spool, for MIME and rawbody */
+	size_t body_off;
+	int cut;
 	clock_gettime(CLOCK_MONOTONIC, &t[0]);
-	if (envelope_facts(s, m, f) < 0 || size_facts(m, f) < 0 || header_facts(m, f) < 0 ||
-	    spf_facts(m, f) < 0 || scan_auth_facts(s, m, f) < 0 || mime_facts(m, f, &mr) < 0)
+	if (mime_input(m, &text, &cut, &body_off) < 0 || envelope_facts(s, m, f) < 0 ||
+	    size_facts(m, f) < 0 || header_facts(m, f) < 0 || spf_facts(m, f) < 0 ||
+	    scan_auth_facts(s, m, f) < 0 || mime_facts(m, &text, cut, f, &mr) < 0)
 		goto done;
 	clock_gettime(CLOCK_MONOTONIC, &t[SCAN_T_MIME + 1]);
 	if (reputation_facts(s, m, &mr, f) < 0)
 		goto done;
 	clock_gettime(CLOCK_MONOTONIC, &t[SCAN_T_REPUTATION + 1]);
 	if (pol_lists(m->gen->policy, f) < 0 || quar_released(m, f) < 0 ||
-	    run_rules(s, m, &mr, out) < 0)
+	    run_rules(s, m, &text, body_off, &mr, out) < 0)
 		goto done;
 	clock_gettime(CLOCK_MONOTONIC, &t[SCAN_T_RULES + 1]);
 	if (pol_decide(m->gen->policy, f, out->hits, out->nhits, v) < 0 ||
@@ -622,5 +641,6 @@ done:
 		vd_free(v);
 	}
 	mime_result_free(&mr);
+	buf_free(&text);
 	return rc;
 }

@@ -264,6 +264,27 @@ if [ $have_python -eq 1 ]; then
 		test "$(json_get '[r["file"].endswith("20-headers.rules") and r["line"] > 0 for r in d["rules"] if r["name"] == "LOTTERY_SUBJECT"][0]')" = True
 fi
 
+# rawbody is read from the MIME input when it holds enough of the body, from the spool
+# when mime_scan_max cut it short: both ways the rule sees the end of a long body
+mkdir -p "$tmp/rawrules"
+printf 'rule RAW_END\n    match rawbody /raw-end-marker/\n    score 1\n' >"$tmp/rawrules/10-raw.rules"
+{
+	printf 'From: a@example.test\nSubject: long\n\n'
+	i=0
+	while [ $i -lt 60 ]; do
+		printf '%s\n' "0123456789012345678901234567890123456789012345678901234567890123"
+		i=$((i + 1))
+	done
+	printf 'raw-end-marker\n'
+} >"$tmp/long.eml"
+for scan in 10M 1K; do
+	printf 'tmpdir %s\nspf no\niprev no\ndns_forwarders 127.0.0.1@9\nrules_dir %s\nmime_scan_max %s\n' \
+		"$tmp" "$tmp/rawrules" "$scan" >"$tmp/raw-$scan.conf"
+	run "$PORTCULLIS" check -c "$tmp/raw-$scan.conf" "$tmp/long.eml"
+	check "rawbody sees the end of a 4 KB body with mime_scan_max $scan" \
+		grep -q '^  RAW_END ' "$tmp/out"
+done
+
 # ---- portcullisd -n / -V ---------------------------------------------------
 run "$PORTCULLISD" -n -c "$good"
 expect_rc "portcullisd -n with a good configuration: exit 0" 0
