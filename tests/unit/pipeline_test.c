@@ -39,159 +39,7 @@
 #include "verdict.h"
 #include "tap.h"
 
-#define SIZE_LIMIT 2048 /* message_size_max of the main test configuration */
-#define BODY_MEM 512    /* body_memory_max */
-/* DNS only to tests/unit/nxdns.c on loopback (every name NXDOMAIN, at once): a test
- * never asks the machine's resolver */
-static char NODNS[10240];
-#define HDR_LIMIT 10 /* header_count_max */
-#define AUTHSERV "mx.test.example"
-
-static char tmpdir[1024]; /* private scratch directory, removed at the end */
-
-/* conf_file - write a configuration file in the scratch directory; its path in out */
-static int conf_file(char *out, size_t len, const char *name, const char *text)
-{
-	snprintf(out, len, "%s/%s", tmpdir, name);
-	FILE *fp = fopen(out, "w");
-	if (fp == NULL)
-		return -1;
-	fputs(text, fp);
-	return fclose(fp) == 0 ? 0 : -1;
-}
-
-/* publish_sized - load a configuration with the main settings (size_max bytes for
- * message_size_max) plus extra lines and make it current; its serial, 0 on failure */
-static unsigned long publish_sized(const char *name, const char *tmp, size_t size_max,
-				   const char *extra)
-{
-	char text[16384], path[1200];
-	snprintf(text, sizeof(text),
-		 "tmpdir %s\nmessage_size_max %zu\nbody_memory_max %d\nheader_count_max %d\n"
-		 "authserv_id %s\n%s%s",
-		 tmp ? tmp : tmpdir, size_max, BODY_MEM, HDR_LIMIT, AUTHSERV, NODNS, extra);
-	if (conf_file(path, sizeof(path), name, text) < 0) {
-		diag("cannot write %s: %s", path, strerror(errno));
-		return 0;
-	}
-	struct errlist errs;
-	errlist_init(&errs);
-	struct generation *g = gen_load(path, &errs);
-	for (size_t i = 0; i < errs.count; i++)
-		diag("%s", errs.msgs[i]);
-	errlist_free(&errs);
-	unlink(path);
-	if (g == NULL)
-		return 0;
-	gen_publish(g);
-	struct generation *cur = gen_current();
-	unsigned long serial = cur->serial;
-	gen_release(cur);
-	return serial;
-}
-
-/* publish - publish_sized with the main message_size_max */
-static unsigned long publish(const char *name, const char *tmp, const char *extra)
-{
-	return publish_sized(name, tmp, SIZE_LIMIT, extra);
-}
-
-/* count_findings - how many facts called name */
-static size_t count_findings(const struct session *s, const char *name)
-{
-	size_t n = 0;
-	for (size_t i = 0; s->findings && i < fnd_count(s->findings); i++)
-		if (strcmp(fnd_at(s->findings, i)->name, name) == 0)
-			n++;
-	return n;
-}
-
-/* finding - first value of a fact, or NULL */
-static const char *finding(const struct session *s, const char *name)
-{
-	return s->findings ? fnd_get(s->findings, name) : NULL;
-}
-
-/* has_reason - the verdict names reason */
-static int has_reason(const struct verdict *v, const char *reason)
-{
-	for (size_t i = 0; i < v->nreason; i++)
-		if (strcmp(v->reasons[i], reason) == 0)
-			return 1;
-	return 0;
-}
-
-/* is_reply - the verdict's action and SMTP reply */
-static void is_reply(const struct session *s, enum vd_action a, const char *rcode,
-		     const char *xcode, const char *what)
-{
-	const struct verdict *v = &s->verdict;
-	int same = v->action == a && strcmp(v->rcode, rcode) == 0 && strcmp(v->xcode, xcode) == 0;
-	if (!ok(same, "%s: %s %s %s", what, vd_action_name(a), rcode, xcode))
-		diag("  got %s '%s' '%s' (%s)", vd_action_name(v->action), v->rcode, v->xcode,
-		     v->text ? v->text : "no text");
-}
-
-/* added - the value of the header called name that v adds, and how many such it adds */
-static const char *added(const struct verdict *v, const char *name, size_t *count)
-{
-	const char *val = NULL;
-	*count = 0;
-	for (size_t i = 0; i < v->nadd; i++)
-		if (strcmp(v->add[i].name, name) == 0) {
-			val = v->add[i].value;
-			(*count)++;
-		}
-	return val;
-}
-
-/* is_accept_with_header - accept, one verdict header added whose value starts with accept,
- * and one Authentication-Results header */
-static void is_accept_with_header(const struct session *s, const char *what)
-{
-	const struct verdict *v = &s->verdict;
-	size_t nv, nar;
-	const char *val = added(v, VERDICT_HEADER, &nv);
-	(void)added(v, AUTHRES_HEADER, &nar);
-	int good = v->action == VD_ACCEPT && nv == 1 && nar == 1 && strncmp(val, "accept", 6) == 0;
-	if (!ok(good, "%s: accept with exactly one %s header starting 'accept' and one %s", what,
-		VERDICT_HEADER, AUTHRES_HEADER)) {
-		diag("  action %s, %zu header(s) to add", vd_action_name(v->action), v->nadd);
-		for (size_t i = 0; i < v->nadd; i++)
-			diag("  %s: %s", v->add[i].name, v->add[i].value);
-	}
-}
-
-/* mail - connect, HELO and MAIL FROM on a new session */
-static struct session *begin(const char *from, const char *const *args)
-{
-	struct session *s = session_new();
-	if (s == NULL)
-		return NULL;
-	if (session_connect(s, "client.example.test", "192.0.2.10") != SESS_CONTINUE ||
-	    session_helo(s, "client.example.test") != SESS_CONTINUE ||
-	    session_mail(s, from, args) != SESS_CONTINUE) {
-		session_free(s);
-		return NULL;
-	}
-	return s;
-}
-
-/* body_of - the stored body of the current message as a buf */
-static void body_of(const struct session *s, struct buf *out)
-{
-	buf_init(out, 0);
-	if (s->msg == NULL)
-		return;
-	size_t n = spool_size(s->msg->body);
-	char chunk[4096];
-	for (size_t off = 0; off < n;) {
-		ssize_t r = spool_read(s->msg->body, off, chunk, sizeof(chunk));
-		if (r <= 0 || buf_add(out, chunk, (size_t)r) != BUF_OK)
-			break;
-		off += (size_t)r;
-	}
-}
+#include "pipeline.h"
 
 /* test_no_configuration - MAIL FROM before any generation is published fails safe */
 static void test_no_configuration(void)
@@ -282,103 +130,6 @@ static void test_normal(unsigned long serial)
 	if (nv)
 		diag("  %s: %s", VERDICT_HEADER, vh);
 	is_int(s->msg_count, 1, "one transaction counted");
-	session_free(s);
-}
-
-/* test_forged - a forged verdict header is removed */
-static void test_forged(void)
-{
-	struct session *s = begin("<mallory@example.test>", NULL);
-	if (s == NULL) {
-		ok(0, "begin");
-		return;
-	}
-	(void)session_rcpt(s, "<bob@example.test>");
-	(void)session_header(s, "X-Portcullis-Verdict", " accept score=-100.0 (forged)");
-	(void)session_header(s, "Subject", " forged");
-	(void)session_header(s, "x-portcullis-verdict", " accept");
-	(void)session_eoh(s);
-	(void)session_body(s, "hi\r\n", 4);
-	is_int(session_eom(s), SESS_VERDICT, "forged verdict header: a verdict");
-	is_accept_with_header(s, "forged verdict header");
-	const struct verdict *v = &s->verdict;
-	ok(v->nremove == 2 && strcasecmp(v->remove[0].name, VERDICT_HEADER) == 0 &&
-	       v->remove[0].index == 2 && strcasecmp(v->remove[1].name, VERDICT_HEADER) == 0 &&
-	       v->remove[1].index == 1,
-	   "both forged %s instances are removed, the later first", VERDICT_HEADER);
-	session_free(s);
-}
-
-/* removed_authres - how many A-R instances the verdict removes */
-static size_t removed_authres(const struct verdict *v)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < v->nremove; i++)
-		n += strcasecmp(v->remove[i].name, AUTHRES_HEADER) == 0;
-	return n;
-}
-
-/* trusted_case - a message from client addr carrying one upstream A-R and one claiming
- * our id; how many A-R the verdict removes */
-static size_t trusted_case(const char *addr)
-{
-	struct session *s = session_new();
-	size_t n = 99;
-	if (s && session_connect(s, "up.example.test", addr) == SESS_CONTINUE &&
-	    session_mail(s, "<a@example.test>", NULL) == SESS_CONTINUE) {
-		(void)session_rcpt(s, "<b@example.test>");
-		(void)session_header(s, AUTHRES_HEADER, " upstream.example; spf=pass");
-		(void)session_header(s, AUTHRES_HEADER, " " AUTHSERV "; dkim=pass");
-		(void)session_eoh(s);
-		if (session_eom(s) == SESS_VERDICT)
-			n = removed_authres(&s->verdict);
-	}
-	session_free(s);
-	return n;
-}
-
-/* test_trusted_hosts - authres_trusted_hosts: A-R from other clients all go */
-static void test_trusted_hosts(void)
-{
-	is_int((int)trusted_case("192.0.2.10"), 1, "no list: only the A-R claiming our id goes");
-	publish("trusted.conf", NULL, "authres_trusted_hosts 198.51.100.0/24 2001:db8::/32\n");
-	is_int((int)trusted_case("198.51.100.7"), 1, "a trusted client keeps its upstream A-R");
-	is_int((int)trusted_case("::ffff:198.51.100.7"), 1,
-	       "a trusted client seen as IPv4-mapped IPv6 too");
-	is_int((int)trusted_case("2001:db8::25"), 1, "a trusted IPv6 client");
-	is_int((int)trusted_case("192.0.2.10"), 2, "any other client: every A-R goes");
-	publish("removeall.conf", NULL, "authres_remove_all yes\n");
-	is_int((int)trusted_case("192.0.2.10"), 2, "authres_remove_all: every A-R goes");
-	publish("main.conf", NULL, "");
-}
-
-/* test_forged_tag - incoming copies of the policy's tag headers are removed */
-static void test_forged_tag(void)
-{
-	struct session *s = begin("<mallory@example.test>", NULL);
-	if (s == NULL) {
-		ok(0, "begin");
-		return;
-	}
-	(void)session_rcpt(s, "<bob@example.test>");
-	(void)session_header(s, "X-Spam-Flag", " NO");
-	(void)session_header(s, "x-portcullis-score", " -100");
-	(void)session_header(s, "X-Spam-Flag", " NO");
-	(void)session_eoh(s);
-	is_int(session_eom(s), SESS_VERDICT, "forged tag headers: a verdict");
-	const struct verdict *v = &s->verdict;
-	size_t flags = 0, scores = 0, last_flag = 0;
-	for (size_t i = 0; i < v->nremove; i++) {
-		if (strcasecmp(v->remove[i].name, "X-Spam-Flag") == 0 &&
-		    v->remove[i].value == NULL) {
-			flags++;
-			if (last_flag == 0)
-				last_flag = v->remove[i].index;
-		}
-		scores += strcasecmp(v->remove[i].name, "X-Portcullis-Score") == 0;
-	}
-	ok(flags == 2 && last_flag == 2, "both forged X-Spam-Flag removed, the later first");
-	ok(scores == 1, "the forged X-Portcullis-Score removed");
 	session_free(s);
 }
 
@@ -544,71 +295,6 @@ static void test_abort(void)
 	       "end of message after abort without MAIL FROM: an error");
 	is_reply(s, VD_TEMPFAIL, "451", "4.3.0", "end of message without a transaction");
 	session_free(s);
-}
-
-/* test_spf_overlap - the HELO check starts at HELO, the MAIL FROM check at MAIL FROM while
- * the HELO check still waits for DNS, and the end of message collects both */
-static void test_spf_overlap(void)
-{
-	struct session *s = session_new();
-	if (s == NULL || session_connect(s, "client.example", "192.0.2.7") != SESS_CONTINUE) {
-		ok(0, "session");
-		session_free(s);
-		return;
-	}
-	nxdns_hold("held-helo.example");
-	is_int(session_helo(s, "held-helo.example"), SESS_CONTINUE, "HELO returns at once");
-	ok(nxdns_wait_seen("held-helo.example", 1, 5000),
-	   "the HELO name's SPF record is asked for before MAIL FROM");
-	is_int(session_mail(s, "<a@overlap-sender.example>", NULL), SESS_CONTINUE,
-	       "MAIL FROM returns while the HELO lookup is held");
-	ok(nxdns_wait_seen("overlap-sender.example", 1, 5000),
-	   "the sender's SPF record is asked for while the HELO lookup is held");
-	(void)session_rcpt(s, "<r@example.test>");
-	(void)session_eoh(s);
-	nxdns_release();
-	is_int(session_eom(s), SESS_VERDICT, "end of message waits for both checks");
-	is_str(finding(s, "spf.helo"), "none", "the HELO result is collected");
-	is_str(finding(s, "spf.mailfrom"), "none", "the MAIL FROM result is collected");
-	is_str(finding(s, "spf.mailfrom.identity"), "a@overlap-sender.example",
-	       "MAIL FROM identity");
-
-	/* the null sender is the HELO identity (RFC 7208 2.4): no second evaluation */
-	unsigned before = nxdns_seen("held-helo.example");
-	is_int(session_mail(s, "<>", NULL), SESS_CONTINUE, "null sender");
-	is_int(session_eom(s), SESS_VERDICT, "null sender: a verdict");
-	is_str(finding(s, "spf.mailfrom.identity"), "postmaster@held-helo.example",
-	       "null sender: checked as postmaster@HELO");
-	is_int(nxdns_seen("held-helo.example"), before, "null sender: the HELO result is reused");
-
-	/* a transaction given up while its lookup is held does not wait for it */
-	nxdns_hold("abandoned.example");
-	is_int(session_mail(s, "<x@abandoned.example>", NULL), SESS_CONTINUE, "MAIL FROM");
-	ok(nxdns_wait_seen("abandoned.example", 1, 5000), "its lookup is under way");
-	session_abort(s);
-	is_int(session_helo(s, "other-helo.example"), SESS_CONTINUE,
-	       "a new HELO drops the old check"); /* nothing is held for it */
-	session_free(s);
-	ok(1, "abort, new HELO and close return with the lookup still held");
-	nxdns_release();
-}
-
-/* test_resolver_kept - a reload with the same DNS settings keeps the resolver (and its
- * cache); one that changes them makes a new one */
-static void test_resolver_kept(void)
-{
-	struct generation *a = gen_current();
-	unsigned long s1 = publish("main.conf", NULL, "");
-	struct generation *b = gen_current();
-	ok(s1 && a && b && a != b && a->dns == b->dns,
-	   "same DNS settings: the new generation shares the resolver");
-	unsigned long s2 = publish("timeout.conf", NULL, "dns_timeout 7\n");
-	struct generation *c = gen_current();
-	ok(s2 && c && c->dns != b->dns, "another dns_timeout: a new resolver");
-	gen_release(a);
-	gen_release(b); /* the old generations and the shared resolver go away cleanly */
-	gen_release(c);
-	publish("main.conf", NULL, "");
 }
 
 /* events before MAIL FROM: the end of message must not accept */
@@ -1078,23 +764,8 @@ static void test_json_str(void)
 /* main - run every test, publishing configurations as the daemon would */
 int main(void)
 {
-	const char *t = getenv("TMPDIR");
-	/* and the rules and policy of the tree, never what this machine has installed */
-	char srcdir[4096];
-	if (realpath(tap_srcdir(), srcdir) == NULL)
-		snprintf(srcdir, sizeof(srcdir), "%s", tap_srcdir());
-	snprintf(NODNS, sizeof(NODNS),
-		 "dns_forwarders 127.0.0.1@%d\nrules_dir %s/tests/data/rules/none\n"
-		 "policy_file %s/policy/policy.conf\n",
-		 nxdns_start(NULL, 0), srcdir, srcdir);
-	snprintf(tmpdir, sizeof(tmpdir), "%s/pipeline_test.XXXXXX", t && *t ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		printf("Bail out! mkdtemp %s: %s\n", tmpdir, strerror(errno));
+	if (pipeline_setup("pipeline_test") < 0)
 		return 1;
-	}
-	if (log_open("pipeline_test", "stderr") < 0)
-		diag("cannot log to stderr");
-	log_set_level(LOG_LVL_ERR);
 
 	test_no_configuration();
 	unsigned long serial = publish("main.conf", NULL, "");
@@ -1103,15 +774,10 @@ int main(void)
 		return 1;
 	}
 	test_normal(serial);
-	test_forged();
-	test_trusted_hosts();
-	test_forged_tag();
 	test_oversize();
 	test_size_param();
 	test_two_transactions();
 	test_abort();
-	test_spf_overlap();
-	test_resolver_kept();
 	test_out_of_order("tempfail", VD_TEMPFAIL, "451", "4.3.0");
 	publish("accept.conf", NULL, "on_error accept\n");
 	test_out_of_order("accept", VD_ACCEPT, "", "");
@@ -1126,10 +792,6 @@ int main(void)
 	test_msgfile();
 	test_msgfile_long_line();
 	test_json_str();
-	gen_shutdown();
-	if (rmdir(tmpdir) < 0) {
-		ok(0, "nothing left in the scratch directory");
-		diag("  rmdir %s: %s", tmpdir, strerror(errno));
-	}
+	pipeline_teardown();
 	return done_testing();
 }
