@@ -33,6 +33,7 @@
 
 #include "buf.h"
 #include "dns.h"
+#include "probe.h"
 #include "errlist.h"
 #include "findings.h"
 #include "generation.h"
@@ -43,49 +44,6 @@
 #include "session.h"
 #include "unit/nxdns.h"
 
-#define FAIL_MAX 64
-
-/* load_zone - the directives to the resolver; refused lines */
-static int load_zone(struct dns *d, FILE *fp)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int bad = 0;
-	while ((n = getline(&line, &cap, fp)) > 0) {
-		line[strcspn(line, "\n")] = '\0';
-		int rc = 0;
-		if (strncmp(line, "data ", 5) == 0)
-			rc = dns_add_local(d, line + 5);
-		else if (strncmp(line, "zone ", 5) == 0) {
-			char *name = line + 5, *type = strchr(name, ' ');
-			if (type == NULL)
-				rc = -1;
-			else {
-				*type++ = '\0';
-				rc = dns_add_local_zone(d, name, type);
-			}
-		}
-		if (rc < 0) {
-			fprintf(stderr, "auth_probe: refused: %s\n", line);
-			bad++;
-		}
-	}
-	free(line);
-	return bad;
-}
-
-/* field - split off the next TAB-separated field */
-static char *field(char **p)
-{
-	char *s = *p, *t = s ? strchr(s, '\t') : NULL;
-	if (t) {
-		*t = '\0';
-		*p = t + 1;
-	} else
-		*p = NULL;
-	return s ? s : "";
-}
 
 /* conf_copy - CONFIG plus the forwarder line, in a temporary file; its path or NULL */
 static char *conf_copy(const char *path, int port)
@@ -128,8 +86,9 @@ static int read_all(const char *path, struct buf *b)
 static int run_case(char *line)
 {
 	char *p = line;
-	char *id = field(&p), *ip = field(&p), *name = field(&p), *helo = field(&p);
-	char *from = field(&p), *rcpt = field(&p), *file = field(&p);
+	char *id = probe_field(&p), *ip = probe_field(&p), *name = probe_field(&p),
+	     *helo = probe_field(&p);
+	char *from = probe_field(&p), *rcpt = probe_field(&p), *file = probe_field(&p);
 	struct buf msg, out;
 	buf_init(&msg, 0);
 	buf_init(&out, 0);
@@ -189,18 +148,8 @@ int main(int argc, char **argv)
 		perror(argv[2]);
 		return 66;
 	}
-	const char *failing[FAIL_MAX];
-	size_t nfailing = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	while ((n = getline(&line, &cap, zf)) > 0 && nfailing < FAIL_MAX)
-		if (strncmp(line, "fail ", 5) == 0) {
-			line[strcspn(line, "\n")] = '\0';
-			failing[nfailing++] = strdup(line + 5);
-		}
-	rewind(zf);
-	char *conf = conf_copy(argv[1], nxdns_start(failing, nfailing));
+	int port = probe_forwarder(zf);
+	char *conf = conf_copy(argv[1], port);
 	if (conf == NULL || log_open("auth_probe", "stderr") < 0)
 		return 70;
 	log_set_level(LOG_LVL_ERR);
@@ -214,9 +163,12 @@ int main(int argc, char **argv)
 		return 78;
 	}
 	errlist_free(&errs);
-	int bad = load_zone(g->dns, zf);
+	int bad = probe_load_zone(g->dns, zf, "auth_probe");
 	fclose(zf);
 	gen_publish(g);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
 	while ((n = getline(&line, &cap, stdin)) > 0) {
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] && run_case(line) < 0)

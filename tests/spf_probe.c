@@ -26,53 +26,10 @@
 #include <string.h>
 
 #include "dns.h"
+#include "probe.h"
 #include "errlist.h"
 #include "unit/nxdns.h"
 #include "spf.h"
-
-/* load_zone - feed the directives to the resolver; number of refused lines */
-static int load_zone(struct dns *d, FILE *fp)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int bad = 0;
-	while ((n = getline(&line, &cap, fp)) > 0) {
-		if (line[n - 1] == '\n')
-			line[--n] = '\0';
-		int rc = 0;
-		if (strncmp(line, "data ", 5) == 0)
-			rc = dns_add_local(d, line + 5);
-		else if (strncmp(line, "zone ", 5) == 0) {
-			char *name = line + 5, *type = strchr(name, ' ');
-			if (type == NULL)
-				rc = -1;
-			else {
-				*type++ = '\0';
-				rc = dns_add_local_zone(d, name, type);
-			}
-		} else if (strncmp(line, "fail ", 5) != 0 && n > 0)
-			rc = -1;
-		if (rc < 0) {
-			fprintf(stderr, "spf_probe: refused: %s\n", line);
-			bad++;
-		}
-	}
-	free(line);
-	return bad;
-}
-
-/* field - split off the next TAB-separated field */
-static char *field(char **p)
-{
-	char *s = *p, *t = s ? strchr(s, '\t') : NULL;
-	if (t) {
-		*t = '\0';
-		*p = t + 1;
-	} else
-		*p = NULL;
-	return s ? s : "";
-}
 
 int main(int argc, char **argv)
 {
@@ -87,19 +44,9 @@ int main(int argc, char **argv)
 	}
 	/* every name outside the local data is NXDOMAIN: the forwarder says so; the
 	 * names of "fail" directives get SERVFAIL from it */
-	const char *failing[64];
-	size_t nfailing = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	while ((n = getline(&line, &cap, zf)) > 0 && nfailing < 64)
-		if (strncmp(line, "fail ", 5) == 0) {
-			line[strcspn(line, "\n")] = '\0';
-			failing[nfailing++] = strdup(line + 5);
-		}
-	rewind(zf);
+	int port = probe_forwarder(zf);
 	char fwd0[32];
-	snprintf(fwd0, sizeof(fwd0), "127.0.0.1@%d", nxdns_start(failing, nfailing));
+	snprintf(fwd0, sizeof(fwd0), "127.0.0.1@%d", port);
 	const char *fwd[] = {fwd0};
 	struct dns_opts o = {fwd, 1, 2000, NULL, NULL};
 	struct errlist e;
@@ -113,16 +60,20 @@ int main(int argc, char **argv)
 		return 70;
 	}
 	errlist_free(&e);
-	int bad = load_zone(d, zf);
+	int bad = probe_load_zone(d, zf, "spf_probe");
 	fclose(zf);
 	struct spf *s = spf_new(d, "spf-probe.test", 2000);
 	if (s == NULL)
 		return 70;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
 	while ((n = getline(&line, &cap, stdin)) > 0) {
 		if (line[n - 1] == '\n')
 			line[n - 1] = '\0';
 		char *p = line;
-		char *id = field(&p), *ip = field(&p), *helo = field(&p), *from = field(&p);
+		char *id = probe_field(&p), *ip = probe_field(&p), *helo = probe_field(&p),
+		     *from = probe_field(&p);
 		struct spf_outcome out;
 		if (spf_check(s, ip, helo, from, SPF_ID_MAILFROM, NULL, &out) < 0) {
 			printf("%s\tERROR\tout of memory\n", id);

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include "fuzz_file.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,15 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[] = "/tmp/conf_fuzz.XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0)
+	if (fuzz_file(path, data, size) < 0)
 		return 0;
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		unlink(path);
-		return 0;
-	}
-	close(fd);
 	struct errlist e;
 	errlist_init(&e);
 	struct conf *c = conf_load(path, &e);
