@@ -372,9 +372,9 @@ e2e_start_postfix() {
 	local_recipient_maps =
 	alias_maps =
 	alias_database =
-	inet_interfaces = 127.0.0.1
-	inet_protocols = ipv4
-	mynetworks = 127.0.0.0/8
+	inet_interfaces = 127.0.0.1, [::1]
+	inet_protocols = all
+	mynetworks = 127.0.0.0/8, [::1]/128
 	relay_domains = example.test example.org
 	relayhost = [127.0.0.1]:$E2E_PORT_SINK
 	relay_transport = smtp:[127.0.0.1]:$E2E_PORT_SINK

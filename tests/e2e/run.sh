@@ -383,16 +383,6 @@ judged_within() {
 	[ $((end - start)) -le "$2" ] || { echo "took longer than $2 s"; return 1; }
 }
 
-# check_in_ns IP WANT-FINDING - `portcullis check` inside the namespace, as a client IP,
-# lists the finding line WANT-FINDING
-check_in_ns() {
-	local msg=$CLIENT/check-$$.eml out
-	printf 'From: a@example.test\nSubject: v6\n\nbody\n' >"$msg"
-	out=$(in_ns "$PORTCULLIS" check -c "$E2E_MILTER_CONF" --client-ip "$1" "$msg" 2>&1)
-	printf '%s\n' "$out" | grep -E '^  (dnsbl|iprev)' || true
-	printf '%s\n' "$out" | grep -q -E "^  $2" || { echo "no '$2' finding"; return 1; }
-}
-
 # log_has MARK TEXT - the daemon logged TEXT after MARK
 log_has() {
 	e2e_wait_log "$E2E_TMP/logs/portcullisd.log" "$1" "$2" 5 || { echo "'$2' not logged"; return 1; }
@@ -619,7 +609,8 @@ E2E_POLICY_TEXT=
 # Reputation: a DNSBL, an RHSBL and a list whose server never answers, from the test DNS
 E2E_POLICY_TEXT='on dnsbl:testbl = 127.0.0.2 -> reject "554 5.7.1 Client listed at testbl" as TESTBL
 on rhsbl:testdbl -> reject "554 5.7.1 Sender domain listed at testdbl" as TESTDBL
-on uribl:testuri -> reject "554 5.7.1 Message links to a listed domain" as TESTURI'
+on uribl:testuri -> reject "554 5.7.1 Message links to a listed domain" as TESTURI
+on dnsbl:testbl = 127.0.0.4 -> reject "554 5.7.1 IPv6 client listed at testbl" as TESTBL6'
 mark=$(log_size "$E2E_TMP/logs/portcullisd.log")
 E2E_SIZE_MAX=1M e2e_milter_conf "dnsbl testbl testbl.test" "dnsbl slowbl timeout.test" \
 	"rhsbl testdbl testdbl.test check sender,from" "uribl testuri testuri.test"
@@ -647,8 +638,11 @@ tap_check "Postfix: a From domain on the RHSBL: the policy's reply" \
 e2e_send rep-uri "$E2E_PORT_POSTFIX" 127.0.0.3 --add-header "Content-Type: text/html; charset=utf-8"
 tap_check "Postfix: an HTML href to a domain on the URIBL: the policy's reply" \
 	rule_reply rep-uri "554 5.7.1 Message links to a listed domain"
-tap_check "portcullis check from IPv6 client ::1: the DNSBL hit through the v6 name" \
-	check_in_ns ::1 "dnsbl:testbl +127.0.0.4"
+in_ns timeout 60 swaks --server ::1 --port "$E2E_PORT_POSTFIX" --local-interface ::1 \
+	--helo client.example.test --from sender@example.test --to rcpt@example.test \
+	--header "X-Test-Id: rep-v6" --suppress-data --timeout 30 >"$CLIENT/rep-v6.swaks" 2>&1
+tap_check "Postfix over IPv6: client ::1 on the DNSBL through its nibble name: the policy's reply" \
+	rule_reply rep-v6 "554 5.7.1 IPv6 client listed at testbl"
 tap_check "iprev pass: client 127.0.0.3 -> client3.example.test -> 127.0.0.3, in the A-R" \
 	iprev_is rep-refused pass 127.0.0.3
 e2e_send rep-iprev-fail "$E2E_PORT_POSTFIX" 127.0.0.7
