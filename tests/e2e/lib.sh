@@ -292,7 +292,8 @@ e2e_start_dns() {
 	e2e_spawn dns "$E2E_TMP/logs/unbound.log" unbound -d -c "$d/unbound.conf"
 	local _
 	for _ in $(seq 50); do
-		in_ns "$PYTHON" "$E2E_SRCDIR/dnsq.py" mx.example.test A >/dev/null 2>&1 && return 0
+		in_ns "$PYTHON" "$E2E_SRCDIR/dnsq.py" "${E2E_DNS_PROBE:-mx.example.test}" A \
+			>/dev/null 2>&1 && return 0
 		e2e_alive dns || break
 		sleep 0.1
 	done
@@ -354,9 +355,11 @@ msg_header_values() {
 # e2e_start_postfix - a private Postfix instance: config, queue and data
 # directories under $E2E_TMP/postfix, smtpd on 127.0.0.1:$E2E_PORT_POSTFIX,
 # portcullisd as smtpd and non-smtpd milter, everything relayed to the sink;
-# its log in $E2E_TMP/logs/postfix.log (maillog_file, via postlogd)
+# its log in $E2E_TMP/logs/postfix.log (maillog_file, via postlogd).
+# E2E_POSTFIX_MILTERS (other milters, in Postfix's syntax) and
+# E2E_RELAY_DOMAINS override the defaults (the benchmark uses them).
 e2e_start_postfix() {
-	local d=$E2E_TMP/postfix milter="inet:127.0.0.1:$E2E_PORT_MILTER"
+	local d=$E2E_TMP/postfix milter=${E2E_POSTFIX_MILTERS:-"inet:127.0.0.1:$E2E_PORT_MILTER"}
 	mkdir -p "$d/etc" "$d/spool" "$d/data"
 	chown postfix "$d/data"
 	cat >"$d/etc/main.cf" <<-EOF
@@ -375,7 +378,7 @@ e2e_start_postfix() {
 	inet_interfaces = 127.0.0.1, [::1]
 	inet_protocols = all
 	mynetworks = 127.0.0.0/8, [::1]/128
-	relay_domains = example.test example.org
+	relay_domains = ${E2E_RELAY_DOMAINS:-example.test example.org}
 	relayhost = [127.0.0.1]:$E2E_PORT_SINK
 	relay_transport = smtp:[127.0.0.1]:$E2E_PORT_SINK
 	default_transport = smtp:[127.0.0.1]:$E2E_PORT_SINK
