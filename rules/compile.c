@@ -67,6 +67,17 @@ int rc_regex(struct rule_set *rs, struct rule_cond *c, const char *pat, size_t l
 		c->re = NULL;
 		return -1;
 	}
+	c->opts = opts;
+	c->pf = -1;
+	/* Hyperscan knows the x flag only inline */
+	const char *x = opts & PCRE2_EXTENDED ? "(?x)" : "";
+	if ((c->pat = malloc(strlen(x) + len + 1)) == NULL) {
+		errlist_add(errs, file, line, "out of memory");
+		return -1;
+	}
+	memcpy(c->pat, x, strlen(x));
+	memcpy(c->pat + strlen(x), pat, len);
+	c->pat[strlen(x) + len] = '\0';
 	uint32_t captures = 0;
 	if (pcre2_pattern_info(c->re, PCRE2_INFO_CAPTURECOUNT, &captures) == 0 &&
 	    captures + 1 > rs->ovec_pairs)
@@ -79,6 +90,7 @@ void rc_cond_free(struct rule_cond *c)
 {
 	free(c->label);
 	free(c->arg);
+	free(c->pat);
 	pcre2_code_free(c->re);
 	free(c->nets);
 	llist_free(c->list);
@@ -208,6 +220,8 @@ static struct rule_set *finish(struct rule_set *rs, struct errlist *errs, size_t
 					      rule_index, rs, errs);
 	}
 	if (errs->count == err0 && check_graph(rs, errs) < 0)
+		errlist_add(errs, NULL, 0, "out of memory");
+	if (errs->count == err0 && pf_build(rs) < 0)
 		errlist_add(errs, NULL, 0, "out of memory");
 	if (errs->count != err0 || errs->nomem) {
 		rule_free(rs);
@@ -343,6 +357,7 @@ void rule_free(struct rule_set *rs)
 		free((char *)rs->tests[i].msg_text);
 	}
 	free(rs->tests);
+	pf_free(rs->pf);
 	free(rs);
 }
 

@@ -66,6 +66,7 @@ struct rule_run {
 	pcre2_match_data *md;    /* owned */
 	pcre2_match_context *mc; /* owned */
 	pcre2_jit_stack *js;     /* owned, or NULL without JIT */
+	struct pf_run *pf;       /* owned: the prefilter's scratch, or NULL (prefilter.c) */
 	size_t evals;            /* rules evaluated by the last rule_eval */
 	int nomem;
 };
@@ -84,7 +85,9 @@ struct rule_run *rule_run_new(const struct rule_set *rs)
 	r->mc = pcre2_match_context_create(NULL);
 	if (rc_jit())
 		r->js = pcre2_jit_stack_create(32 * 1024, RULE_JIT_STACK, NULL);
-	if (r->state == NULL || r->limits == NULL || r->md == NULL || r->mc == NULL ||
+	int pf_nomem;
+	r->pf = pf_run_new(rs->pf, &pf_nomem);
+	if (pf_nomem || r->state == NULL || r->limits == NULL || r->md == NULL || r->mc == NULL ||
 	    (rc_jit() && r->js == NULL)) {
 		rule_run_free(r);
 		return NULL;
@@ -123,6 +126,7 @@ void rule_run_free(struct rule_run *r)
 	pcre2_match_data_free(r->md);
 	pcre2_match_context_free(r->mc);
 	pcre2_jit_stack_free(r->js);
+	pf_run_free(r->pf);
 	free(r);
 }
 
@@ -130,6 +134,12 @@ void rule_run_free(struct rule_run *r)
 size_t rule_run_evals(const struct rule_run *r)
 {
 	return r->evals;
+}
+
+/* rule_run_prefilter - the run's prefilter state (tests) */
+const struct pf_run *rule_run_prefilter(const struct rule_run *r)
+{
+	return r->pf;
 }
 
 /* unfold - a raw header value without its line breaks and leading blanks */
@@ -216,13 +226,16 @@ static void matched(char *why, const char *label, const char *s, size_t len)
 		memcpy(why + WHY_SIZE - 4, "...", 4); /* a very long header name */
 }
 
-/* try - match one value; C_YES with why filled, C_NO, or C_LIMIT */
-static int try(struct rule_run *r, const struct rule_cond *c, const char *v, size_t len, char *why)
+/* try - match value vi of nv values of c's target; C_YES with why filled, C_NO, or C_LIMIT */
+static int try(struct rule_run *r, const struct rule_cond *c, const char *v, size_t len, size_t vi,
+	       size_t nv, char *why)
 {
 	if (v == NULL)
 		return C_NO;
 	if (len > c->t->cap)
 		len = c->t->cap;
+	if (!pf_may(r->pf, c, vi, nv, v, len))
+		return C_NO;
 	int rc = pcre2_match(c->re, (PCRE2_SPTR)v, len, 0, 0, r->md, r->mc);
 	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
 	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
@@ -235,10 +248,10 @@ static int try(struct rule_run *r, const struct rule_cond *c, const char *v, siz
 	return C_YES;
 }
 
-/* try_str - one NUL-terminated value */
+/* try_str - one NUL-terminated value, not prefiltered */
 static int try_str(struct rule_run *r, const struct rule_cond *c, const char *v, char *why)
 {
-	return try(r, c, v, v ? strlen(v) : 0, why);
+	return try(r, c, v, v ? strlen(v) : 0, 0, 0, why);
 }
 
 /* cond_headers - header:NAME, header:NAME:decoded, headers */
@@ -260,7 +273,7 @@ static int cond_headers(struct rule_run *r, const struct rule_cond *c, char *why
 			v = r->scratch.data;
 			len = r->scratch.len;
 		}
-		int m = try(r, c, v, len, why);
+		int m = try(r, c, v, len, i, in->nhdr, why);
 		if (m != C_NO)
 			return m;
 	}
@@ -283,13 +296,24 @@ static int cond_many(struct rule_run *r, const struct rule_cond *c, char *why)
 				m = try_str(r, c, f->value, why);
 		}
 	} else {
-		for (size_t e = 0; in->extra && e < in->nextra; e++) {
+		/* the target's values over every entry that carries it, numbered for the prefilter
+		 */
+		size_t nv = 0, vi = 0;
+		for (size_t e = 0; in->extra && e < in->nextra; e++)
+			if (in->extra[e].target && strcmp(in->extra[e].target, c->t->name) == 0)
+				nv += in->extra[e].n;
+		for (size_t e = 0; m == C_NO && in->extra && e < in->nextra; e++) {
 			const struct rule_values *x = &in->extra[e];
 			if (x->target == NULL || strcmp(x->target, c->t->name) != 0)
 				continue;
-			for (size_t i = 0; m == C_NO && i < x->n; i++)
-				m = x->len ? try(r, c, x->v[i], x->len[i], why)
-					   : try_str(r, c, x->v[i], why);
+			for (size_t i = 0; m == C_NO && i < x->n; i++, vi++) {
+				const char *v = x->v[i];
+				m = try(r, c, v,
+					x->len ? x->len[i]
+					: v    ? strlen(v)
+					       : 0,
+					vi, nv, why);
+			}
 		}
 	}
 	return m;
@@ -328,7 +352,7 @@ static int cond_true(struct rule_run *r, const struct rule_cond *c, char *why)
 	case TK_CLIENT_NAME: return try_str(r, c, in->client_name, why);
 	case TK_HELO: return try_str(r, c, in->helo, why);
 	case TK_MAIL_FROM: return try_str(r, c, in->mail_from, why);
-	case TK_BODY: return try(r, c, in->body, in->body ? in->body_len : 0, why);
+	case TK_BODY: return try(r, c, in->body, in->body ? in->body_len : 0, 0, 1, why);
 	default: return cond_many(r, c, why);
 	}
 }
@@ -428,6 +452,7 @@ int rule_eval(struct rule_run *r, const struct rule_input *in, const struct rule
 	r->nhits = r->nlimits = r->evals = 0;
 	r->nomem = 0;
 	r->in = in;
+	pf_reset(r->pf);
 	for (size_t i = 0; i < r->rs->n; i++)
 		eval_rule(r, i);
 	r->in = NULL;

@@ -77,8 +77,12 @@ struct rule_cond {
 	char *arg;                   /* owned: header or finding name, or NULL */
 	int decoded;                 /* header:NAME:decoded */
 	pcre2_code *re;              /* owned (TM_REGEX) */
-	struct cidr *nets;           /* owned array (TM_CIDR) */
-	struct llist *list;          /* owned: a "file:PATH" list of networks (TM_CIDR), or NULL */
+	char *pat;          /* owned (TM_REGEX): the pattern for prefilter.c ("(?x)" first for x) */
+	uint32_t opts;      /* TM_REGEX: its PCRE2 options */
+	int pf;             /* its prefilter group, or -1 (prefilter.c) */
+	unsigned pf_id;     /* its pattern's id in that group */
+	struct cidr *nets;  /* owned array (TM_CIDR) */
+	struct llist *list; /* owned: a "file:PATH" list of networks (TM_CIDR), or NULL */
 	size_t nnet;
 	enum rule_cmp op; /* TM_SIZE */
 	double num;       /* TM_SIZE: bytes */
@@ -118,6 +122,7 @@ struct rule_set {
 	struct rule_test *tests; /* owned array; msg_path and msg_text owned */
 	size_t ntests, tcap;
 	uint32_t ovec_pairs; /* match data pairs the largest pattern needs */
+	struct pf_set *pf;   /* owned: the Hyperscan prefilter, or NULL (prefilter.c) */
 };
 
 /* One line's tokens (lex.c). The line is NUL-terminated and holds no control characters
@@ -171,6 +176,29 @@ int rc_regex(struct rule_set *rs, struct rule_cond *c, const char *pat, size_t l
 int rc_jit(void);
 /* rc_cond_free - release what a cond owns */
 void rc_cond_free(struct rule_cond *c);
+
+/* The prefilter (prefilter.c): one Hyperscan scan per long value for all its patterns. */
+struct pf_set;
+struct pf_run;
+/* pf_build - after the set is compiled; 0, or -1 when out of memory (no prefilter then) */
+int pf_build(struct rule_set *rs) WUR;
+void pf_free(struct pf_set *ps);
+/* pf_groups - targets that have a database (tests) */
+size_t pf_groups(const struct pf_set *ps);
+/* pf_run_new - a run's scratch; NULL without a prefilter, or (*nomem set) out of memory */
+struct pf_run *pf_run_new(const struct pf_set *ps, int *nomem);
+void pf_run_free(struct pf_run *p);
+/* pf_reset - forget the last message's scans */
+void pf_reset(struct pf_run *p);
+/* pf_may - can c's pattern match value vi (of nv values of its target), v (len bytes)?
+ * 0 only when Hyperscan ruled it out */
+int pf_may(struct pf_run *p, const struct rule_cond *c, size_t vi, size_t nv, const char *v,
+	   size_t len);
+/* pf_skips - PCRE2 calls the prefilter saved since the run began (tests) */
+size_t pf_skips(const struct pf_run *p);
+
+/* rule_run_prefilter - the run's prefilter state, or NULL (tests) */
+const struct pf_run *rule_run_prefilter(const struct rule_run *r);
 
 /* rule_run_evals - how many rules the run has evaluated in its last rule_eval (tests) */
 size_t rule_run_evals(const struct rule_run *r);
