@@ -81,11 +81,22 @@ def _unauthorised_client(rng, w, dr):
     dr.helo = host or "relay3.%s" % world.FORWARDER
 
 
+SIZE_MIN, SIZE_MAX = 2 * 1024, 50 * 1024
+
+
 def build_message(rng, dr, when):
-    """The bytes of one message and its signing info."""
-    root = content.build_body(rng, dr.shape, max(dr.size - 2200, 800), dr.src,
-                              compose._boundary_maker(rng), dr.attachments)
-    msg, info = compose.compose(rng, dr, when, root)
+    """The bytes of one message (2-50 KB) and its signing info."""
+    target = dr.size
+    for _ in range(5):
+        root = content.build_body(rng, dr.shape, max(target - 2200, 800), dr.src,
+                                  compose._boundary_maker(rng), dr.attachments)
+        msg, info = compose.compose(rng, dr, when, root)
+        if len(msg) < SIZE_MIN + 200:
+            target += SIZE_MIN + 600 - len(msg)
+        elif len(msg) > SIZE_MAX - 500:
+            target -= len(msg) - SIZE_MAX + 2000
+        else:
+            break
     if dr.cls == "fail-dkim":
         msg = compose.tamper(rng, msg)
     return msg, info
@@ -126,6 +137,7 @@ def build(seed, count, out):
             f.write(msg)
         manifest.append("\t".join([path, dr.client_ip, dr.client_name or "unknown", dr.helo,
                                    dr.mail_from or "-", ",".join(dr.rcpts), cls]))
+        info["shape"] = dr.shape
         records.append((path, cls, len(msg), info))
     with open(os.path.join(out, "manifest.tsv"), "w", encoding="ascii", newline="\n") as f:
         f.write("\n".join(manifest) + "\n")
@@ -157,12 +169,14 @@ def stats(records):
     for _p, cls, _s, _i in records:
         by[cls] = by.get(cls, 0) + 1
     sizes = [s for _p, _c, s, _i in records]
-    algs = {}
+    algs, shapes = {}, {}
     for _p, _c, _s, info in records:
         algs[info["alg"]] = algs.get(info["alg"], 0) + 1
+        shapes[info["shape"]] = shapes.get(info["shape"], 0) + 1
     print("messages: %d  %s" % (len(records), "  ".join("%s=%d" % kv for kv in sorted(by.items()))))
     print("size: min %d  mean %d  max %d bytes" % (min(sizes), sum(sizes) // len(sizes), max(sizes)))
     print("keys: %s" % "  ".join("%s=%d" % kv for kv in sorted(algs.items())))
+    print("shapes: %s" % "  ".join("%s=%d" % kv for kv in sorted(shapes.items())))
 
 
 def main():

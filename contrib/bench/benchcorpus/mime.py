@@ -42,8 +42,20 @@ def content_type_value(part):
     if part.filename and not part.ctype.startswith("text/"):
         params.append(("name", part.filename))
     for name, value in params:
-        v += '; %s="%s"' % (name, value) if name in ("boundary", "name") else "; %s=%s" % (name, value)
+        if name in ("boundary", "name"):
+            v += "; " + file_param(name, value)
+        else:
+            v += "; %s=%s" % (name, value)
     return v
+
+
+def file_param(name, value):
+    """name="value", or RFC 2231 name*=utf-8''%XX... when value is not ASCII."""
+    if all(32 <= ord(c) < 127 for c in value):
+        return '%s="%s"' % (name, value)
+    enc = "".join(c if c.isascii() and (c.isalnum() or c in "-._") else
+                  "".join("%%%02X" % b for b in c.encode("utf-8")) for c in value)
+    return "%s*=utf-8''%s" % (name, enc)
 
 
 def part_headers(part):
@@ -54,7 +66,7 @@ def part_headers(part):
     if part.disposition:
         v = part.disposition
         if part.filename:
-            v += '; filename="%s"' % part.filename
+            v += "; " + file_param("filename", part.filename)
         h.append(fold_header("Content-Disposition", v))
     return h
 
@@ -114,23 +126,28 @@ def qp_encode(data):
 
 
 def encoded_word(text, charset="utf-8", method="B"):
-    """RFC 2047 encoded words for text (several, blank-separated, each <= 75 chars)."""
-    words = []
-    cs = charset.upper()
-    prefix = "=?%s?%s?" % (cs, method)
-    chunk_chars = 12 if method == "Q" else 15
-    i = 0
-    while i < len(text):
-        piece = text[i:i + chunk_chars]
-        i += chunk_chars
-        raw = piece.encode(charset)
+    """RFC 2047 encoded words for text (blank-separated, each at most 75 characters).
+
+    Words are cut between characters, never inside one; a decoder joins
+    adjacent encoded words without the blank between them.
+    """
+    prefix = "=?%s?%s?" % (charset.upper(), method)
+    room = 75 - len(prefix) - 2
+
+    def enc(raw):
         if method == "B":
-            enc = base64.b64encode(raw).decode("ascii")
-        else:
-            enc = "".join(
-                "_" if b == 32 else chr(b) if (chr(b).isalnum() and b < 128) else "=%02X" % b
-                for b in raw)
-        words.append(prefix + enc + "?=")
+            return base64.b64encode(raw).decode("ascii")
+        return "".join("_" if b == 32 else chr(b) if (chr(b).isalnum() and b < 128)
+                       else "=%02X" % b for b in raw)
+
+    words, cur = [], ""
+    for c in text:
+        if cur and len(enc((cur + c).encode(charset))) > room:
+            words.append(prefix + enc(cur.encode(charset)) + "?=")
+            cur = ""
+        cur += c
+    if cur:
+        words.append(prefix + enc(cur.encode(charset)) + "?=")
     return " ".join(words)
 
 

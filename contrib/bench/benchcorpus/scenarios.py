@@ -69,9 +69,11 @@ def _esp_client(d, rng, world):
 
 def _pick_size(rng, shape):
     """A target size in bytes for a shape (lognormal, clipped to 2.5-48 KB)."""
-    median = {"plain": 5200, "html": 11000, "alternative": 15000, "mixed": 31000}[shape]
+    median = {"plain": 8000, "html": 15000, "alternative": 22000, "mixed": 40000}[shape]
     s = rng.lognormvariate(0, 0.55) * median
-    return int(min(max(s, 2600), 48000))
+    if s > 48000:  # spread the tail instead of piling it up at the limit
+        s = rng.uniform(30000, 48000)
+    return int(max(s, 2600))
 
 
 def _charset(rng, d):
