@@ -24,7 +24,7 @@ class TextSource:
     """
 
     def __init__(self, title, links=(), images=(), charset="us-ascii", cte="7bit",
-                 extra=None, lead=(), tail=(), make_paras=None):
+                 extra=None, lead=(), tail=(), make_paras=None, raw_html=()):
         self.title = title
         self.links = list(links)
         self.images = list(images)
@@ -34,6 +34,7 @@ class TextSource:
         self.lead = list(lead)     # paragraphs first (greeting, the point of the mail)
         self.tail = list(tail)     # paragraphs last (signature, footer)
         self.make_paras = make_paras
+        self.raw_html = list(raw_html)  # HTML snippets for the HTML part only
 
     def paras(self, rng, size):
         """The paragraphs of about size characters: lead, filler, tail."""
@@ -70,7 +71,7 @@ def text_part(rng, src, size):
 def html_part(rng, src, size):
     """A text/html part of about size bytes."""
     paras = src.paras(rng, max(size - 900 - 120 * len(src.links), 200))
-    lines = text.html_document(src.title, paras, src.links, src.images, rng)
+    lines = text.html_document(src.title, paras, src.links, src.images, rng, src.raw_html)
     if src.charset != "utf-8":
         lines[2] = lines[2].replace("utf-8", src.charset)
     data = _encode_text("\r\n".join(lines) + "\r\n", src.charset)
@@ -88,6 +89,8 @@ ATTACHMENT_KINDS = {
             b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"),
     "png": ("image/png", ["chart-%d.png", "screenshot_%d.png", "logo%d.png"],
             b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+    "exe": ("application/octet-stream", ["setup_%d.exe"],
+            b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"),
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
              ["agenda-%d.docx", "proposal_%d.docx", "notes-%d.docx"],
              b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00"),

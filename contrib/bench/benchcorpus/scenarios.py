@@ -192,7 +192,13 @@ def ham_newsletter(rng, world, dr):
              for _ in range(rng.randint(2, 5))]
     links.append(("%s/preferences?id=%s" % (site, _token(rng, 16)), "Manage your preferences"))
     images = ["https://cdn.%s/img/%s.png" % (d.name, _token(rng)) for _ in range(rng.randint(1, 3))]
-    dr.src = TextSource(dr.subject, links=links, images=images,
+    # marketing wording that some light rules see (ham may be tagged, never more)
+    lead = []
+    if rng.random() < 0.25:
+        lead.append(rng.choice(["This limited-time offer ends on Sunday.",
+                                "Click here to see the whole collection.",
+                                "Members get a welcome bonus on the first order."]))
+    dr.src = TextSource(dr.subject, links=links, images=images, lead=lead,
                         tail=["You receive this because you signed up at %s." % d.name])
     unsub = "<%s/unsubscribe/%s>, <mailto:unsubscribe-%s@%s>" % (site, _token(rng, 16), _token(rng),
                                                                   d.name)

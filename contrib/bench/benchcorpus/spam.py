@@ -15,6 +15,7 @@ from .content import TextSource
 CATEGORIES = ["phish", "lottery", "pharma", "crypto", "loan", "job", "dating", "prize", "shop",
               "malware"]
 _RULES = rules.all_rules()
+_RAW_TRICKS = [r for r in _RULES if r.target == "rawbody" and r.name != "RAW_BASE64_EXE"]
 
 
 def _examples(target, category, rng, n):
@@ -42,9 +43,9 @@ def _spam_paras(phrases, rng):
 def _spam_links(category, rng):
     """Links: a spammy domain from the url-domain examples plus a path from the url rules."""
     links = []
-    for url in _examples("url", category, rng, 2):
+    for url in _examples("url", category, rng, rng.randint(0, 2)):
         links.append((url, "Click here"))
-    for dom in _examples("url-domain", category, rng, 2):
+    for dom in _examples("url-domain", category, rng, rng.randint(1, 2)):
         links.append(("https://%s/%s" % (dom, scenarios._token(rng)), "Continue"))
     return links
 
@@ -62,16 +63,21 @@ def spam(rng, world, dr):
     dr.to = scenarios._recipients(rng)[:1]
     subj_cat = "phish" if cat == "malware" else cat
     dr.subject = (_examples("subject", subj_cat, rng, 1) or ["Important"])[0]
-    phrases = _examples("body", subj_cat, rng, rng.randint(3, 5)) + _examples("body", "any", rng, 2)
+    phrases = (_examples("body", subj_cat, rng, rng.randint(1, 3))
+               + _examples("body", "any", rng, rng.randint(0, 2)))
     links = _spam_links(subj_cat, rng)
     dr.shape = rng.choice(["html", "alternative", "plain"])
+    raw = []
+    if rng.random() < 0.4:
+        raw = [rng.choice(r.examples) for r in rng.sample(_RAW_TRICKS, rng.randint(1, 2))]
     dr.src = TextSource(dr.subject, links=links,
                         lead=[rng.choice(["Dear valued customer,", "Dear friend,", "Hello,"])],
-                        make_paras=_spam_paras(phrases, rng))
+                        make_paras=_spam_paras(phrases, rng), raw_html=raw)
     dr.size = int(rng.uniform(2600, 9000))
     if cat in ("malware", "phish") and rng.random() < 0.6:
         name = (_examples("attachment", "malware", rng, 1) or ["invoice.pdf.exe"])[0]
-        part = content.attachment(rng, "zip", int(rng.uniform(3000, 15000)), filename=name)
+        kind = "exe" if name.lower().endswith((".exe", ".scr")) else "zip"
+        part = content.attachment(rng, kind, int(rng.uniform(3000, 15000)), filename=name)
         part.ctype = "application/octet-stream"
         dr.shape = "mixed"
         dr.attachments = [part]
@@ -84,9 +90,12 @@ def spam(rng, world, dr):
         dr.msgid = _examples("message-id", "any", rng, 1)[0]
     if rng.random() < 0.3:
         dr.headers.append(("X-Priority", "1 (Highest)"))
-    dr.submit_hop = "from %s (%s [%s]) by %s with ESMTP id %s" % (
-        "dsl-203-0-113-%d.pool.dyn.%s" % (rng.randint(2, 250), d.name), "unknown",
-        "203.0.113.%d" % rng.randint(2, 250), dr.client_name, scenarios._queue_id(rng))
+    if rng.random() < 0.5:  # injected from a home connection
+        dr.submit_hop = "from %s (%s [%s]) by %s with ESMTP id %s" % (
+            "dsl-203-0-113-%d.pool.dyn.%s" % (rng.randint(2, 250), d.name), "unknown",
+            "203.0.113.%d" % rng.randint(2, 250), dr.client_name, scenarios._queue_id(rng))
+    else:
+        dr.submit_hop = scenarios._submit_hop(rng, d, dr.client_name, "ESMTP")
 
 
 def listed(rng, world, dr):

@@ -104,10 +104,11 @@ def plain_text(paras):
     return lines
 
 
-def html_document(title, paras, links, images, rng):
+def html_document(title, paras, links, images, rng, raw=()):
     """An HTML mail body: a table layout, the paragraphs, links spread among them.
 
-    links: [(url, text)]; images: [url]. Returns the lines of the document.
+    links: [(url, text)]; images: [url]; raw: HTML snippets put in as they are
+    (spam tricks). Returns the lines of the document.
     """
     lines = [
         "<!DOCTYPE html>",
@@ -124,6 +125,7 @@ def html_document(title, paras, links, images, rng):
                      % (url, html.escape(title)))
     lines.append('<tr><td class="main">')
     lines.append("<h1>%s</h1>" % html.escape(title))
+    lines.extend(raw)
     pending = list(links)
     for i, p in enumerate(paras):
         lines.extend(wrap("<p>%s</p>" % html.escape(p, quote=False), 76))
