@@ -9,6 +9,8 @@ while ham (made only of words.txt) trips none of the heavy ones.
 Public: spam(rng, world, dr), listed(rng, world, dr), fail_dmarc(rng, world, dr).
 """
 
+import re
+
 from . import content, rules, scenarios, text
 from .content import TextSource
 
@@ -119,7 +121,7 @@ def listed(rng, world, dr):
 def fail_dmarc(rng, world, dr):
     """A bank's or brand's From, sent and signed by a spam domain: DMARC fails."""
     victim = rng.choice(world.by_kind("bank") + [x for x in world.by_kind("brand", "shop")
-                                                if "p=reject" in x.dmarc or "p=quarantine" in x.dmarc])
+                                                if re.search(r"; p=(reject|quarantine)", x.dmarc)])
     d = rng.choice(world.by_kind("spammer"))
     dr.sign_domain, dr.sign_d = d, d.name
     dr.client_ip, dr.client_name, dr.helo = scenarios._client(d, rng, world)
