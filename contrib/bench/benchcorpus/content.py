@@ -35,6 +35,7 @@ class TextSource:
         self.tail = list(tail)     # paragraphs last (signature, footer)
         self.make_paras = make_paras
         self.raw_html = list(raw_html)  # HTML snippets for the HTML part only
+        self.quote = None               # (intro line, [paragraphs]) of a reply
 
     def paras(self, rng, size):
         """The paragraphs of about size characters: lead, filler, tail."""
@@ -57,6 +58,10 @@ def text_part(rng, src, size):
     """A text/plain part of about size bytes (links written out as URLs)."""
     paras = src.paras(rng, size)
     lines = text.plain_text(paras)
+    if src.quote:
+        intro, qparas = src.quote
+        lines += ["", intro]
+        lines += [("> " + ln).rstrip() for ln in text.plain_text(qparas)]
     if src.links:
         lines.append("")
         for url, label in src.links:

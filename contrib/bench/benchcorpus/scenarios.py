@@ -140,6 +140,12 @@ def ham_personal(rng, world, dr):
         dr.attachments = [(rng.choice(["jpg", "jpg", "png", "pdf", "docx"]), rng.uniform(0.4, 0.8))]
     if reply:
         dr.headers.append(("In-Reply-To", "<%s@%s>" % (_token(rng, 16), d.name)))
+        day = rng.choice(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"])
+        dr.src.quote = ("On %s, %s wrote:" % (day, dr.to[0][0]),
+                        [text.paragraph(rng) for _ in range(rng.randint(1, 3))])
+    if rng.random() < 0.3:
+        dr.src.links.append(("https://www.%s/%s/%s" % (
+            rng.choice(world.domains).name, text.word(rng, "noun"), _token(rng)), "Link"))
     dr.mailer = rng.choice(["Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Thunderbird/115.8.0",
                             "Roundcube Webmail/1.6.5", "Apple Mail (2.3731.700.6)", None])
     dr.submit_hop = _submit_hop(rng, d, dr.client_name)
@@ -161,6 +167,9 @@ def ham_business(rng, world, dr):
     dr.src = TextSource(dr.subject, charset=charset, cte=cte, extra=extra,
                         lead=["Dear %s," % dr.to[0][0]],
                         tail=["Kind regards, %s, %s, %s" % (name, d.org, text.word(rng, "city"))])
+    if rng.random() < 0.3:
+        dr.src.links.append(("https://files.%s/share/%s" % (d.name, _token(rng, 14)),
+                             "The files are also here"))
     if dr.shape == "mixed":
         kinds = rng.choice([["pdf"], ["docx"], ["pdf", "png"], ["zip"], ["pdf", "docx"]])
         share = rng.uniform(0.5, 0.85) / len(kinds)
@@ -180,6 +189,9 @@ def ham_newsletter(rng, world, dr):
     if d.esp:
         dr.mail_from = "bounce-%s@bounce.%s" % (_token(rng, 12), d.name)
         dr.client_ip, dr.client_name, dr.helo = _esp_client(d, rng, world)
+        esp = world.esps[d.esp]
+        dr.submit_hop = "from api.%s (api.%s [%s]) by %s (Postfix) with ESMTP id %s" % (
+            esp.name, esp.name, esp.net[12], dr.client_name, _queue_id(rng))
     else:
         dr.mail_from = "newsletter@%s" % d.name
         dr.client_ip, dr.client_name, dr.helo = _client(d, rng, world)
@@ -234,6 +246,7 @@ def ham_transactional(rng, world, dr):
     if dr.shape == "mixed":
         dr.attachments = [("pdf", rng.uniform(0.5, 0.8))]
     dr.mailer = None
+    dr.submit_hop = _submit_hop(rng, d, dr.client_name, "ESMTP")
 
 
 HAM = [(ham_personal, 0.34), (ham_business, 0.26), (ham_newsletter, 0.25),
