@@ -72,11 +72,18 @@ def make_draft(rng, cls, w):
 
 
 def _unauthorised_client(rng, w, dr):
-    """fail-spf: the mail comes through the forwarder, from a -all domain."""
-    while not dr.sign_domain.all == "-all" or dr.mail_from.split("@")[1] != dr.sign_domain.name:
+    """fail-spf: the mail comes through the forwarder, from a -all domain.
+
+    The ham scenario already drawn is redrawn (personal or business mail)
+    until its envelope domain publishes -all.
+    """
+    while dr.sign_domain.all != "-all" or dr.mail_from.split("@")[1] != dr.sign_domain.name:
         dr.__init__()
         dr.cls = "fail-spf"
-        scenarios.ham_business(rng, w, dr) if rng.random() < 0.5 else scenarios.ham_personal(rng, w, dr)
+        if rng.random() < 0.5:
+            scenarios.ham_business(rng, w, dr)
+        else:
+            scenarios.ham_personal(rng, w, dr)
     host, ip = rng.choice(w.forward_hosts)
     dr.client_ip = ip
     dr.client_name = host or "unknown"

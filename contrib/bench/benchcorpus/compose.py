@@ -11,6 +11,7 @@ signed; tamper(rng, msg) -> bytes with the body changed after signing.
 """
 
 import email.utils
+import time
 import types
 
 import dkim
@@ -64,8 +65,7 @@ def author_headers(rng, dr, when):
 
 def _stamp(ts):
     """YYYYmmddHHMMSS of a timestamp."""
-    import time as _t
-    return _t.strftime("%Y%m%d%H%M%S", _t.gmtime(ts))
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime(ts))
 
 
 def _received(frm, frm_name, ip, by, proto, qid, rcpt, ts):

@@ -10,7 +10,8 @@ rule table's examples, from the spam senders' own (authenticated) domains.
 Listed: bulk promotions from the blocklisted senders. fail-dmarc: a bank's or
 brand's From sent through a spam domain.
 
-Public: Draft, make_draft(rng, cls, world, seq).
+Public: Draft, ham(rng, world, draft) and the ham_* scenarios it picks from,
+encoded_name, and helpers spam.py shares (_client, _recipients, _token, ...).
 """
 
 from . import text

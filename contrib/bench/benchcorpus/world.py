@@ -12,7 +12,7 @@ per sender domain); ed25519 keys are derived from the domain name, so both are
 the same on every run. Every domain publishes one selector of each kind.
 
 Public: build_world() -> World; World.write_zones(dir) -> [zone names];
-World.txt(name) for the self-check's DNS function.
+parse_records and unquote_txt (for selfcheck.py, which reads the files back).
 """
 
 import base64
@@ -117,7 +117,6 @@ class World:
         self.listed = []              # client IPs on the blocklist
         self.bl_extra = []            # further listed IPs nobody sends from
         self.ptr = {}                 # ip -> name
-        self._txt = None
 
     def domain(self, name):
         """The Domain whose name is name (or of which name is a subdomain)."""
@@ -223,18 +222,6 @@ class World:
                 f.write("\n".join(head + records) + "\n")
             names.append(name)
         return names
-
-    # ------------------------------------------------------------ look-ups
-
-    def txt(self, name):
-        """TXT strings at name (joined), as the zones publish them; [] if none."""
-        if self._txt is None:
-            self._txt = {}
-            for zone, records in self.zones().items():
-                for owner, rtype, rdata in parse_records(zone, records):
-                    if rtype == "TXT":
-                        self._txt.setdefault(owner, []).append(unquote_txt(rdata))
-        return self._txt.get(name.lower().rstrip("."), [])
 
 
 def quote_txt(s):
