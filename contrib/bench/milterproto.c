@@ -6,7 +6,7 @@
  *	mp_init(conn, addr, timeout_ms)		a closed connection
  *	mp_open(conn)				connect and negotiate (SMFIC_OPTNEG)
  *	mp_event(conn, cmd, data..., lookup, ctx, reply)
- *	mp_flush(conn), mp_quit(conn, abort_first), mp_close(conn), mp_free(conn)
+ *	mp_flush(conn), mp_quit(conn, aborts), mp_close(conn), mp_free(conn)
  *
  * DESCRIPTION
  *	Offers what Postfix offers (MP_ACTIONS, MP_STEPS) and honours the answer the way
@@ -76,7 +76,7 @@ static const struct event events[] = {
 
 /* Postfix 3.7's default macro lists (milter_*_macros), by SMFIM_ stage */
 static const char *const default_macros[MP_MACRO_STAGES] = {
-    [SMFIM_CONNECT] = "j {daemon_name} {daemon_addr} v _ {client_addr} {client_name}",
+    [SMFIM_CONNECT] = "j {daemon_name} {daemon_addr} v _",
     [SMFIM_HELO] = "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}",
     [SMFIM_ENVFROM] = "i {auth_type} {auth_authen} {auth_author} {mail_addr} {mail_host} "
 		      "{mail_mailer}",
@@ -607,14 +607,15 @@ int mp_event(struct mp_conn *c, int cmd, const void *d1, size_t l1, const void *
 	return read_reply(c, e, r);
 }
 
-/* mp_quit - SMFIC_ABORT (when asked) and SMFIC_QUIT, then close */
-int mp_quit(struct mp_conn *c, int abort_first)
+/* mp_quit - SMFIC_ABORT aborts times, SMFIC_QUIT, then close */
+int mp_quit(struct mp_conn *c, int aborts)
 {
 	if (c->fd < 0)
 		return 0;
 	int rc = 0;
-	if ((abort_first && put_packet(c, SMFIC_ABORT, NULL, 0, NULL, 0) < 0) ||
-	    put_packet(c, SMFIC_QUIT, NULL, 0, NULL, 0) < 0 || mp_flush(c) < 0)
+	for (int i = 0; i < aborts && rc == 0; i++)
+		rc = put_packet(c, SMFIC_ABORT, NULL, 0, NULL, 0);
+	if (rc < 0 || put_packet(c, SMFIC_QUIT, NULL, 0, NULL, 0) < 0 || mp_flush(c) < 0)
 		rc = -1;
 	mp_close(c);
 	return rc;

@@ -91,7 +91,7 @@ int mp_event(struct mp_conn *c, int cmd, const void *d1, size_t l1, const void *
 	     mp_lookup_fn *lookup, void *ctx, struct mp_reply *r)
     __attribute__((warn_unused_result));
 int mp_flush(struct mp_conn *c) __attribute__((warn_unused_result));
-int mp_quit(struct mp_conn *c, int abort_first) __attribute__((warn_unused_result));
+int mp_quit(struct mp_conn *c, int aborts) __attribute__((warn_unused_result));
 void mp_close(struct mp_conn *c);
 void mp_free(struct mp_conn *c);
 

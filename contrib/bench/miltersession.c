@@ -15,12 +15,14 @@
  *	accept later for the message. The message content (header fields, end of header,
  *	body in 65535-byte chunks, end of message) goes to each filter in turn, as Postfix's
  *	cleanup server sends it after the whole message is in. A recipient refused by a
- *	filter is dropped; with none left the message ends there. After MAIL was accepted
- *	every filter gets SMFIC_ABORT at the end of the transaction, then SMFIC_QUIT.
+ *	filter is dropped; with none left the message ends there. At the end every filter
+ *	gets SMFIC_ABORT once after an accepted MAIL and once after HELO, then SMFIC_QUIT,
+ *	as Postfix's smtpd resets its state (checked against Postfix 3.7.11).
  *
  *	Macros: Postfix's default lists (or the lists a filter asked for) with the values
  *	Postfix would give a client that neither authenticated nor used TLS: j and
- *	{daemon_name} are MS_HOSTNAME, v is "Postfix 3.7.11", i a queue id unique per session.
+ *	{daemon_name} are MS_HOSTNAME, v is "Postfix 3.7.11", i a queue id unique per
+ *	session, defined from the first accepted recipient on (smtpd_delay_open).
  *
  *	The verdict: reject, tempfail or discard as decided; else quarantine when a filter
  *	asked for it; else tag when a reply marked the message as spam (milterproto.c,
@@ -43,6 +45,7 @@ struct vars {
 	const struct lg_msg *m; /* borrowed */
 	const char *rcpt;       /* borrowed: the recipient of the current RCPT event */
 	char qid[24];
+	int qid_known; /* Postfix opens the queue file at the first accepted RCPT */
 	char port[8];
 	unsigned portnum;     /* the client's port */
 	char underscore[320]; /* $_: "name [addr]" */
@@ -54,7 +57,8 @@ struct run {
 	struct vars vars;
 	enum lg_verdict decided; /* LV_REJECT, LV_TEMPFAIL or LV_DISCARD; LV_ACCEPT: not yet */
 	int quarantine, tag;
-	int in_txn; /* MAIL was accepted: SMFIC_ABORT at the end */
+	int helo;   /* HELO was sent: SMFIC_ABORT at the end (Postfix's helo_reset) */
+	int in_txn; /* MAIL was accepted: one more (Postfix's mail_reset) */
 	double eom_ms;
 	int eom_sent;           /* SMFIC_BODYEOB went to a filter */
 	struct mp_conn *failed; /* the connection that failed */
@@ -76,7 +80,7 @@ static const char *lookup(void *ctx, const char *name)
 	const struct {
 		const char *name, *value;
 	} table[] = {
-	    {"i", v->qid},
+	    {"i", v->qid_known ? v->qid : NULL},
 	    {"j", MS_HOSTNAME},
 	    {"_", v->underscore},
 	    {"v", "Postfix 3.7.11"},
@@ -88,8 +92,8 @@ static const char *lookup(void *ctx, const char *name)
 	    {"client_ptr", m->client_name},
 	    {"client_port", v->port},
 	    {"mail_addr", m->mail_from},
-	    {"mail_host", null_sender ? NULL : domain(m->mail_from)},
-	    {"mail_mailer", null_sender ? NULL : "smtp"},
+	    {"mail_host", null_sender ? MS_HOSTNAME : domain(m->mail_from)},
+	    {"mail_mailer", null_sender ? "local" : "smtp"},
 	    {"rcpt_addr", v->rcpt},
 	    {"rcpt_host", domain(v->rcpt)},
 	    {"rcpt_mailer", v->rcpt ? "smtp" : NULL},
@@ -284,9 +288,10 @@ static int envelope(struct run *run)
 			return -1;
 		if (run->decided != LV_ACCEPT)
 			return 1; /* discarded */
-		if (rc == 0)
+		if (rc == 0) {
 			accepted++;
-		else
+			run->vars.qid_known = 1;
+		} else
 			refused = r.act == MP_TEMPFAIL ? LV_TEMPFAIL : LV_REJECT;
 	}
 	run->vars.rcpt = NULL;
@@ -297,12 +302,13 @@ static int envelope(struct run *run)
 	return stage(run, SMFIC_DATA, NULL, 0, &r);
 }
 
-/* finish - SMFIC_ABORT when a transaction began, SMFIC_QUIT, close */
+/* finish - what Postfix sends at the end of the session: SMFIC_ABORT after a transaction
+ * (mail_reset) and after HELO (helo_reset), then SMFIC_QUIT; close */
 static void finish(struct run *run)
 {
 	for (size_t i = 0; i < run->ch->n; i++) {
 		struct mp_conn *c = &run->ch->conns[i];
-		if (c->fd >= 0 && mp_quit(c, run->in_txn) < 0 && run->failed == NULL)
+		if (c->fd >= 0 && mp_quit(c, run->in_txn + run->helo) < 0 && run->failed == NULL)
 			run->failed = c;
 	}
 }
@@ -318,6 +324,7 @@ void ms_session(struct ms_chain *ch, const struct lg_msg *m, unsigned long seq,
 	int rc = connect_stage(&run);
 	if (rc == 0)
 		rc = stage(&run, SMFIC_HELO, m->helo, strlen(m->helo) + 1, &r);
+	run.helo = rc == 0;
 	if (rc == 0)
 		rc = envelope(&run);
 	for (size_t i = 0; rc == 0 && i < ch->n; i++)
@@ -374,7 +381,7 @@ int ms_idle_close(struct ms_chain *ch)
 {
 	int rc = 0;
 	for (size_t i = 0; i < ch->n; i++)
-		if (mp_quit(&ch->conns[i], 0) < 0)
+		if (mp_quit(&ch->conns[i], 1) < 0) /* after HELO */
 			rc = -1;
 	return rc;
 }
