@@ -90,7 +90,8 @@ int pt_measure(const pid_t *roots, size_t nroots, struct pt_usage *u)
 
 /* smtpload.c */
 struct smtp_target; /* opaque: an address to connect to */
-struct smtp_target *smtp_target_new(const char *hostport, char *err, size_t errlen);
+struct smtp_target *smtp_target_new(const char *hostport, int bind_client, char *err,
+				    size_t errlen);
 void smtp_target_free(struct smtp_target *t);
 struct smtp_worker; /* opaque: one worker's buffers */
 struct smtp_worker *smtp_worker_new(void);

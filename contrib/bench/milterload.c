@@ -4,7 +4,7 @@
  *
  * SYNOPSIS
  *	milterload -s SOCKET [-s SOCKET...] [-c N] [-n M] [-w] [-p PID...] [-t SECS] CORPUSDIR
- *	milterload --smtp HOST:PORT [-c N] [-n M] [-w] [-p PID...] CORPUSDIR
+ *	milterload --smtp HOST:PORT [-b] [-c N] [-n M] [-w] [-p PID...] CORPUSDIR
  *	milterload -s SOCKET... --idle N [-p PID...] [CORPUSDIR]
  *	milterload -s SOCKET... --hwm FILE [-p PID...] [CORPUSDIR]
  *
@@ -15,7 +15,8 @@
  *	until M messages (-n, default: the corpus once; the corpus is cycled) are done. -w
  *	runs the corpus once first, unmeasured. Each session opens one connection per
  *	filter (-s, in chain order, as Postfix's smtpd_milters) and sends every event as
- *	miltersession.c describes; --smtp HOST:PORT talks SMTP to an MTA instead (smtpload.c).
+ *	miltersession.c describes; --smtp HOST:PORT talks SMTP to an MTA instead (smtpload.c;
+ *	-b: from the manifest's client addresses, else through XCLIENT when offered).
  *
  *	Measured: wall time and messages/s; per message the "eom" time (end of message sent
  *	to the final reply: the latency the filters add) and the "txn" time (the session);
@@ -64,6 +65,7 @@ struct opts {
 	size_t nsockets;
 	struct mp_addr addrs[MAX_FILTERS];
 	const char *smtp; /* HOST:PORT, or NULL */
+	int bind_client;  /* -b */
 	struct smtp_target *target;
 	int conns;
 	long msgs; /* 0: the corpus once */
@@ -106,7 +108,8 @@ static int usage(void)
 		"  -e N          stop after N failed sessions (default 10)\n"
 		"  --idle N      hold N sessions open after HELO and measure the filters\n"
 		"  --hwm FILE    send the message FILE once and report the filters' peak RSS\n"
-		"  --smtp H:P    replay over SMTP to an MTA instead of the milter protocol\n");
+		"  --smtp H:P    replay over SMTP to an MTA instead of the milter protocol\n"
+		"  -b            (--smtp) connect from the manifest's client addresses\n");
 	return EX_USAGE_;
 }
 
@@ -132,7 +135,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->conns = 1;
 	o->timeout_ms = 30000;
 	o->max_errors = ERRORS_SHOWN;
-	while ((opt = getopt_long(argc, argv, "s:c:n:p:t:e:wh", longs, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:c:n:p:t:e:wbh", longs, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (o->nsockets == MAX_FILTERS)
@@ -163,6 +166,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return usage();
 			break;
 		case 'w': o->warmup = 1; break;
+		case 'b': o->bind_client = 1; break;
 		case 'I':
 			if ((o->idle = number(optarg, 1000000)) < 0)
 				return usage();
@@ -176,7 +180,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		o->dir = argv[optind++];
 	int special = o->idle > 0 || o->hwm_file;
 	if (optind != argc || (o->dir == NULL && !special) || (o->idle > 0 && o->hwm_file) ||
-	    (o->smtp != NULL) == (o->nsockets > 0) || (o->smtp && o->idle > 0))
+	    (o->smtp != NULL) == (o->nsockets > 0) || (o->smtp && o->idle > 0) ||
+	    (o->bind_client && !o->smtp))
 		return usage();
 	char err[LG_ERR_MAX];
 	for (size_t i = 0; i < o->nsockets; i++)
@@ -184,7 +189,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			fprintf(stderr, "milterload: %s\n", err);
 			return EX_USAGE_;
 		}
-	if (o->smtp && (o->target = smtp_target_new(o->smtp, err, sizeof(err))) == NULL) {
+	if (o->smtp &&
+	    (o->target = smtp_target_new(o->smtp, o->bind_client, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "milterload: %s\n", err);
 		return EX_USAGE_;
 	}

@@ -3,14 +3,20 @@
  * real MTA, Postfix mode)
  *
  * SYNOPSIS
- *	smtp_target_new("host:port" or "[v6addr]:port", err, errlen), smtp_target_free(t)
+ *	smtp_target_new("host:port" or "[v6addr]:port", bind_client, err, errlen)
+ *	smtp_target_free(t)
  *	smtp_worker_new(), smtp_worker_free(w)	one thread's buffers
  *	smtp_session(target, worker, msg, timeout_ms, result)
  *
  * DESCRIPTION
- *	Greeting, EHLO, then, when the server offers XCLIENT (Postfix:
- *	smtpd_authorized_xclient_hosts), XCLIENT ADDR= NAME= HELO= with the manifest's client
- *	and EHLO again, so that the filters see the corpus' client rather than loopback;
+ *	The filters should see the corpus' clients, not loopback. With bind_client each
+ *	connection comes from the manifest's client address (which must be local: in a
+ *	network namespace, "ip route add local 192.0.2.0/24 dev lo" and the like). Else,
+ *	when the server offers XCLIENT (Postfix: smtpd_authorized_xclient_hosts), the
+ *	session sends XCLIENT ADDR= NAME= after the first EHLO, then EHLO again; Postfix
+ *	then ends the milter session of the loopback client (negotiation, connect, HELO,
+ *	QUIT) and opens another: that costs the filters a second, short session per message.
+ *	Then:
  *	MAIL FROM with SIZE=, RCPT TO for each recipient, DATA with dot-stuffing, QUIT.
  *	The verdict comes from the reply class: 2xx accept, 4xx tempfail, 5xx reject, at
  *	whichever command the server refused (all recipients refused: the last refusal).
@@ -21,6 +27,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -41,6 +48,7 @@
 struct smtp_target {
 	struct sockaddr_storage sa;
 	socklen_t salen;
+	int bind_client; /* connect from the manifest's client address */
 };
 
 struct smtp_worker {
@@ -71,7 +79,7 @@ static int serr(struct sess *s, const char *fmt, ...)
 }
 
 /* smtp_target_new - resolve host:port once */
-struct smtp_target *smtp_target_new(const char *hostport, char *err, size_t errlen)
+struct smtp_target *smtp_target_new(const char *hostport, int bind_client, char *err, size_t errlen)
 {
 	char host[256];
 	const char *colon = strrchr(hostport, ':');
@@ -97,6 +105,7 @@ struct smtp_target *smtp_target_new(const char *hostport, char *err, size_t errl
 	if (t) {
 		memcpy(&t->sa, res->ai_addr, res->ai_addrlen);
 		t->salen = res->ai_addrlen;
+		t->bind_client = bind_client;
 	} else
 		snprintf(err, errlen, "out of memory");
 	freeaddrinfo(res);
@@ -256,27 +265,27 @@ static int stuff(struct sess *s, const struct lg_msg *m, size_t *len)
 }
 
 /* hello - EHLO, and XCLIENT with the corpus' client when the server offers it */
-static int hello(struct sess *s, const struct lg_msg *m)
+static int hello(struct sess *s, const struct lg_msg *m, int xclient)
 {
 	int code = command(s, "EHLO", "EHLO %s", m->helo);
-	if (code != 250 || !s->xclient)
+	if (code != 250 || !s->xclient || !xclient)
 		return code;
 	const char *name =
 	    strcmp(m->client_name, "unknown") == 0 ? "[UNAVAILABLE]" : m->client_name;
-	code =
-	    command(s, "XCLIENT", "XCLIENT ADDR=%s NAME=%s HELO=%s", m->client_ip, name, m->helo);
+	code = command(s, "XCLIENT", "XCLIENT ADDR=%s NAME=%s", m->client_ip, name);
 	if (code / 100 != 2) /* Postfix greets again (220); smtp-sink says 250 */
 		return code < 0 ? -1 : serr(s, "smtp: XCLIENT answered %d", code);
 	return command(s, "EHLO", "EHLO %s", m->helo);
 }
 
 /* transaction - greeting to the end of DATA; the verdict, or LV_ERROR */
-static enum lg_verdict transaction(struct sess *s, const struct lg_msg *m, double *eom_ms)
+static enum lg_verdict transaction(struct sess *s, const struct smtp_target *t,
+				   const struct lg_msg *m, double *eom_ms)
 {
 	int code = reply(s, "the connection");
 	if (code / 100 != 2)
 		return refusal(s, code, "the connection");
-	if ((code = hello(s, m)) != 250)
+	if ((code = hello(s, m, !t->bind_client)) != 250)
 		return refusal(s, code, "EHLO");
 	code = command(s, "MAIL", "MAIL FROM:<%s> SIZE=%zu", m->mail_from, m->len);
 	if (code / 100 != 2)
@@ -303,6 +312,31 @@ static enum lg_verdict transaction(struct sess *s, const struct lg_msg *m, doubl
 	return code / 100 == 2 ? LV_ACCEPT : refusal(s, code, "the end of the message");
 }
 
+/* bind_client - the connection will come from the message's client address */
+static int bind_client(struct sess *s, const struct smtp_target *t, const struct lg_msg *m)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	memset(&ss, 0, sizeof(ss));
+	if (t->sa.ss_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		len = sizeof(*in);
+		if (inet_pton(AF_INET, m->client_ip, &in->sin_addr) != 1)
+			return serr(s, "smtp: %s is not an IPv4 address", m->client_ip);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_family = AF_INET6;
+		len = sizeof(*in6);
+		if (inet_pton(AF_INET6, m->client_ip, &in6->sin6_addr) != 1)
+			return serr(s, "smtp: %s is not an IPv6 address", m->client_ip);
+	}
+	if (bind(s->fd, (const struct sockaddr *)&ss, len) < 0)
+		return serr(s, "smtp: bind to %s: %s (is it a local address?)", m->client_ip,
+			    strerror(errno));
+	return 0;
+}
+
 /* smtp_session - one message in one SMTP session */
 void smtp_session(const struct smtp_target *t, struct smtp_worker *w, const struct lg_msg *m,
 		  int timeout_ms, struct lg_result *r)
@@ -322,11 +356,13 @@ void smtp_session(const struct smtp_target *t, struct smtp_worker *w, const stru
 		(void)setsockopt(s.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		(void)setsockopt(s.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		(void)setsockopt(s.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (connect(s.fd, (const struct sockaddr *)&t->sa, t->salen) < 0) {
+		if (t->bind_client && bind_client(&s, t, m) < 0)
+			r->verdict = LV_ERROR;
+		else if (connect(s.fd, (const struct sockaddr *)&t->sa, t->salen) < 0) {
 			serr(&s, "smtp connect: %s", strerror(errno));
 			r->verdict = LV_ERROR;
 		} else
-			r->verdict = transaction(&s, m, &r->eom_ms);
+			r->verdict = transaction(&s, t, m, &r->eom_ms);
 	}
 	if (r->verdict != LV_ERROR) {
 		/* after a refusal the server may have hung up (421): no reply to QUIT then */
