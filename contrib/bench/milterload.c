@@ -22,7 +22,9 @@
  *	to the final reply: the latency the filters add) and the "txn" time (the session);
  *	with -p PID (repeatable) the CPU time of each PID and all its descendants over the
  *	measured run, per message, and their RSS, peak RSS and threads at the end
- *	(proctree.c). Verdicts are counted overall and per corpus class.
+ *	(proctree.c); milterload's own CPU time per message (on a small machine the load
+ *	generator competes with the filters for the cores). Verdicts are counted overall
+ *	and per corpus class.
  *
  *	--idle N opens N sessions up to HELO, holds them, measures the filters' RSS and
  *	threads (one second after the last one opened), closes them and checks that the
@@ -48,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -379,10 +382,29 @@ static void target_name(const struct opts *o, char *buf, size_t size)
 		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? " -> " : "", o->sockets[i]);
 }
 
-/* report - the measured pass, for people and then the RESULT line */
-static void report(const struct opts *o, const struct pass *p, double wall_ms,
-		   const struct pt_usage *before, const struct pt_usage *after, long gone)
+/* what was measured around a pass */
+struct measured {
+	double wall_ms;
+	double self_ms; /* milterload's own CPU time */
+	struct pt_usage before, after;
+	long gone; /* 1: a filter process disappeared */
+};
+
+/* self_cpu_ms - milterload's CPU time so far */
+static double self_cpu_ms(void)
 {
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+/* report - the measured pass, for people and then the RESULT line */
+static void report(const struct opts *o, const struct pass *p, const struct measured *m)
+{
+	const struct pt_usage *before = &m->before, *after = &m->after;
+	const long gone = m->gone;
 	struct lat eom, txn;
 	long counts[LV_COUNT], msgs = 0;
 	char target[512], b[6][32], cpu[32] = "na", rss[3][32] = {"na", "na", "na"};
@@ -395,8 +417,11 @@ static void report(const struct opts *o, const struct pass *p, double wall_ms,
 	print_table(p, counts);
 	for (int v = 0; v < LV_COUNT; v++)
 		msgs += counts[v];
-	double secs = wall_ms / 1000.0, rate = secs > 0 ? (double)msgs / secs : 0;
+	double secs = m->wall_ms / 1000.0, rate = secs > 0 ? (double)msgs / secs : 0;
+	double self = msgs > 0 ? m->self_ms / (double)msgs : 0;
 	printf("  wall time      %.3f s, %ld messages, %.1f messages/s\n", secs, msgs, rate);
+	printf("  milterload CPU %.0f ms, %.3f ms/message (the load generator itself)\n",
+	       m->self_ms, self);
 	if (o->npids > 0 && !gone && msgs > 0) {
 		long hz = sysconf(_SC_CLK_TCK);
 		double ms = (double)(after->ticks - before->ticks) * 1000.0 / (double)hz;
@@ -424,8 +449,8 @@ static void report(const struct opts *o, const struct pass *p, double wall_ms,
 	for (int v = 0; v < LV_COUNT; v++)
 		printf(" %s=%ld", lg_verdict_name((enum lg_verdict)v),
 		       counts[v] + (v == LV_ERROR ? gone : 0));
-	printf(" txn_p50_ms=%s filters=%zu mode=%s\n", fmt_ms(b[5], 32, &txn, txn.p50), o->nsockets,
-	       o->smtp ? "smtp" : "milter");
+	printf(" txn_p50_ms=%s self_cpu_ms_per_msg=%.3f filters=%zu mode=%s\n",
+	       fmt_ms(b[5], 32, &txn, txn.p50), self, o->nsockets, o->smtp ? "smtp" : "milter");
 }
 
 /* run_load - the normal mode: optional warm-up, then the measured pass */
@@ -447,20 +472,22 @@ static int run_load(const struct opts *o, const struct lg_corpus *c)
 			return 1;
 		}
 	}
-	struct pt_usage before, after;
-	long gone = measure(o, &before) < 0;
+	struct measured m = {0};
+	m.gone = measure(o, &m.before) < 0;
 	p.total = total;
 	atomic_store(&p.next, 0);
 	atomic_store(&p.errors, 0);
-	double wall = run_pass(&p);
-	gone |= !gone && measure(o, &after) < 0;
-	if (wall < 0)
+	double self0 = self_cpu_ms();
+	m.wall_ms = run_pass(&p);
+	m.self_ms = self_cpu_ms() - self0;
+	m.gone |= !m.gone && measure(o, &m.after) < 0;
+	if (m.wall_ms < 0)
 		fprintf(stderr, "milterload: cannot start a worker thread\n");
 	else
-		report(o, &p, wall, &before, &after, gone);
-	long errors = atomic_load(&p.errors) + gone;
+		report(o, &p, &m);
+	long errors = atomic_load(&p.errors) + m.gone;
 	free(p.results);
-	return wall < 0 || errors > 0;
+	return m.wall_ms < 0 || errors > 0;
 }
 
 /* default_envelope - for --idle and --hwm without a corpus */
