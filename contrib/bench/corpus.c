@@ -278,9 +278,10 @@ static int parse_line(struct lg_corpus *c, const char *dir, char *line, struct l
 	if (file == NULL)
 		return fail(err, errlen, "%s: out of memory", where);
 	snprintf(file, n, "%s/%s", dir, f[0]);
-	int rc = load_message(m, f[0][0] == '/' ? f[0] : file, err, errlen);
+	char why[LG_ERR_MAX];
+	int rc = load_message(m, f[0][0] == '/' ? f[0] : file, why, sizeof(why));
 	free(file);
-	return rc;
+	return rc < 0 ? fail(err, errlen, "%s: %s", where, why) : 0;
 }
 
 /* corpus_load - DIR/manifest.tsv and every message it names */
