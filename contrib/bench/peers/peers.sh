@@ -338,7 +338,10 @@ peer_start_rspamd() {
 peer_start_null() {
 	local d=$1
 	[ -x "$NULLMILTER" ] || { echo "peer_start null: no $NULLMILTER" >&2; return 1; }
-	peer_spawn null "$d/nullmilter.log" "$NULLMILTER" -p "unix:$d/null.sock"
+	# umask 000: its socket's mode, for Postfix's smtpd (it has no option)
+	# shellcheck disable=SC2016
+	peer_spawn null "$d/nullmilter.log" sh -c 'umask 000 && exec "$@"' sh \
+		"$NULLMILTER" -p "unix:$d/null.sock"
 	PEER_SOCKETS="unix:$d/null.sock"
 	peer_wait_sockets null || { peer_fail null "did not start"; return 1; }
 }
