@@ -236,7 +236,7 @@ peer_start_portcullis() {
 		cat "$PEERS_TOP_SRCDIR/policy/policy.conf"
 		echo
 		echo "# added by contrib/bench/peers/peers.sh: the bench blocklist"
-		echo 'on dnsbl:bench -> reject "554 5.7.1 Client host blocked using bl.bench.test" as BENCH_BL'
+		echo "on dnsbl:bench -> reject \"554 5.7.1 Client host blocked using $BL_ZONE\" as BENCH_BL"
 	} >"$d/policy.conf"
 	peer_subst "$PEERS_DIR/portcullis.conf.in" "$d/portcullis.conf" \
 		WORKDIR="$d" AUTHSERV_ID="$PEER_AUTHSERV_ID" DNS_FORWARDER="$fwd" \
