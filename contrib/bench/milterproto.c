@@ -377,6 +377,41 @@ static int check_replycode(struct mp_conn *c, struct mp_reply *r)
 }
 
 /* check_edit - one modification request at the end of the message */
+/* add_header - remember a header the filter added, for the next filter of a chain */
+static int add_header(struct mp_conn *c, int cmd, const char *name, const char *value)
+{
+	struct mp_hdr_add *a = realloc(c->adds, (c->nadds + 1) * sizeof(*a));
+	if (a == NULL)
+		return -1;
+	c->adds = a;
+	a += c->nadds;
+	a->before = SIZE_MAX;
+	if (cmd == SMFIR_INSHEADER) {
+		uint32_t idx;
+		memcpy(&idx, c->in.data, 4);
+		a->before = ntohl(idx);
+	}
+	a->name = strdup(name);
+	a->value = strdup(value);
+	if (a->name == NULL || a->value == NULL) {
+		free(a->name);
+		free(a->value);
+		return -1;
+	}
+	c->nadds++;
+	return 0;
+}
+
+/* mp_adds_clear - forget the headers the filter added */
+void mp_adds_clear(struct mp_conn *c)
+{
+	for (size_t i = 0; i < c->nadds; i++) {
+		free(c->adds[i].name);
+		free(c->adds[i].value);
+	}
+	c->nadds = 0;
+}
+
 static int check_edit(struct mp_conn *c, int cmd, struct mp_reply *r)
 {
 	static const struct {
@@ -415,6 +450,8 @@ static int check_edit(struct mp_conn *c, int cmd, struct mp_reply *r)
 			return perr(c, "%s: %s with a bad header name \"%.60s\"", c->addr->spec,
 				    edits[i].name, s[0]);
 		r->tag |= is_tag(cmd, s[0], s[1]);
+		if (cmd != SMFIR_CHGHEADER && add_header(c, cmd, s[0], s[1]) < 0)
+			return perr(c, "%s: out of memory", c->addr->spec);
 	}
 	return 0;
 }
@@ -640,5 +677,7 @@ void mp_free(struct mp_conn *c)
 	free(c->rbuf);
 	for (int i = 0; i < MP_MACRO_STAGES; i++)
 		free(c->macros[i]);
+	mp_adds_clear(c);
+	free(c->adds);
 	mp_init(c, c->addr, c->timeout_ms);
 }

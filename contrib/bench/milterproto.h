@@ -59,6 +59,8 @@ struct mp_conn {
 	size_t rpos, rlen;                /* unread bytes of rbuf */
 	unsigned char *rbuf;              /* owned: read buffer */
 	char err[256];                    /* what went wrong */
+	struct mp_hdr_add *adds;          /* owned: headers added at the end of the last message */
+	size_t nadds;
 };
 
 /* how a filter answered one event */
@@ -71,6 +73,18 @@ enum mp_act {
 	MP_TEMPFAIL, /* SMFIR_TEMPFAIL, SMFIR_SHUTDOWN, or a 4xx SMFIR_REPLYCODE */
 	MP_DISCARD,
 };
+
+/* A header a filter added (SMFIR_ADDHEADER: at the end; SMFIR_INSHEADER: before the
+ * index-th header of the message as the filter saw it). A chain's next filter sees it, as
+ * Postfix shows each filter the headers the filters before it added. */
+struct mp_hdr_add {
+	size_t before; /* SIZE_MAX: at the end */
+	char *name;    /* owned */
+	char *value;   /* owned */
+};
+
+/* mp_adds_clear - forget the headers the filter added (a new message) */
+void mp_adds_clear(struct mp_conn *c);
 
 struct mp_reply {
 	enum mp_act act;

@@ -14,7 +14,10 @@
  *	that event, an accept at connect or HELO drops that filter for the session, an
  *	accept later for the message. The message content (header fields, end of header,
  *	body in 65535-byte chunks, end of message) goes to each filter in turn, as Postfix's
- *	cleanup server sends it after the whole message is in. A recipient refused by a
+ *	cleanup server sends it after the whole message is in; the headers a filter added
+ *	(SMFIR_ADDHEADER at the end, SMFIR_INSHEADER before the index-th original header)
+ *	are shown to the filters after it, so that opendmarc sees opendkim's
+ *	Authentication-Results as under Postfix. A recipient refused by a
  *	filter is dropped; with none left the message ends there. At the end every filter
  *	gets SMFIC_ABORT once after an accepted MAIL and once after HELO, then SMFIC_QUIT,
  *	as Postfix's smtpd resets its state (checked against Postfix 3.7.11).
@@ -223,7 +226,23 @@ static int content(struct run *run, struct mp_conn *c)
 	const int leadspc = (c->steps & SMFIP_HDR_LEADSPC) != 0;
 	struct mp_reply r;
 	int stop = 0;
-	for (size_t i = 0; i < m->nhdrs && c->state == MP_ENVELOPE && !stop; i++) {
+	mp_adds_clear(c);
+	for (size_t i = 0; i <= m->nhdrs && c->state == MP_ENVELOPE && !stop; i++) {
+		/* first what the filters before this one added here (Postfix shows them) */
+		for (const struct mp_conn *p = run->ch->conns; p < c && !stop; p++)
+			for (size_t k = 0; k < p->nadds && !stop; k++) {
+				const struct mp_hdr_add *a = &p->adds[k];
+				size_t at = a->before < m->nhdrs ? a->before : m->nhdrs;
+				if (at != i)
+					continue;
+				const char *v = a->value + (!leadspc && *a->value == ' ');
+				if (mp_event(c, SMFIC_HEADER, a->name, strlen(a->name) + 1, v,
+					     strlen(v) + 1, lookup, &run->vars, &r) < 0)
+					return -1;
+				stop = fold(run, c, SMFIC_HEADER, &r);
+			}
+		if (i == m->nhdrs || stop)
+			break;
 		const struct lg_header *h = &m->hdrs[i];
 		const char *val = m->hdrtext + h->val_off;
 		size_t vl = h->val_len;

@@ -96,8 +96,7 @@ def main():
         idle = one(p, "idle")
         f["idle"] = num(idle, "rss_kb")
         big = one(p, "big")
-        hb, ha = num(big, "hwm_before_kb"), num(big, "hwm_kb")
-        f["big"] = (ha - hb) if ha is not None and hb is not None else None
+        f["big"] = num(big, "hwm_delta_kb")
         last = loads(p, ref_c)[-1:] or [{}]
         f["verdicts"] = " ".join(
             "%s=%s" % (k, last[0][k])

@@ -274,6 +274,11 @@ e2e_start_dns() {
 		    # test. and 127.in-addr.arpa. are built-in local zones (RFC 6761)
 		    local-zone: "test." nodefault
 		    local-zone: "127.in-addr.arpa." nodefault
+		    # the documentation networks' reverse zones (RFC 5737): the
+		    # benchmark corpus's clients have PTRs there
+		    local-zone: "2.0.192.in-addr.arpa." nodefault
+		    local-zone: "100.51.198.in-addr.arpa." nodefault
+		    local-zone: "113.0.203.in-addr.arpa." nodefault
 		    # a zone whose server fails: every query is refused (SPF temperror)
 		    local-zone: "broken.test." always_refuse
 		    # a zone whose server never answers: every query is dropped (timeouts)
