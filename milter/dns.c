@@ -10,15 +10,21 @@
  *
  * DESCRIPTION
  *	One libunbound context per struct dns, in threaded asynchronous mode
- *	(never its forked background process). dns_start hands the query to
- *	ub_resolve_async; an event thread of our own polls ub_fd() together
- *	with a stop pipe and calls ub_process(), which calls query_done() with
- *	each answer. query_done decodes the ub_result into a struct dns_answer,
- *	stores it in the query and wakes the waiter. dns_wait sleeps on the
- *	query's condition variable (CLOCK_MONOTONIC) until the answer or the
- *	deadline; at the deadline the query is cancelled and the answer is
+ *	(never its forked background process), and in front of it a cache of
+ *	decoded answers (dnscache.c), kept with the context by every
+ *	generation that keeps the resolver. dns_start looks in the cache
+ *	first: a kept answer settles the query at once, without libunbound,
+ *	the event thread or a system call (the stats count it as a hit).
+ *	Otherwise dns_start hands the query to ub_resolve_async; an event
+ *	thread of our own polls ub_fd() together with a stop pipe and calls
+ *	ub_process(), which calls query_done() with each answer. query_done
+ *	decodes the ub_result into a struct dns_answer, offers a copy to the
+ *	cache, stores it in the query and wakes the waiter. dns_wait sleeps on
+ *	the query's condition variable (CLOCK_MONOTONIC) until the answer or
+ *	the deadline; at the deadline the query is cancelled and the answer is
  *	DNS_TEMPFAIL. Once an answer is final nothing changes it: a callback
- *	that comes after the deadline is dropped.
+ *	that comes after the deadline is dropped. Local data added
+ *	(dns_add_local, dns_add_local_zone) empties the cache.
  *
  *	A query has two references: the caller's, dropped by dns_query_free,
  *	and the resolver's, dropped by query_done, or by whoever gets
@@ -68,6 +74,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dnscache.h"
 #include "log.h"
 
 #define DNS_TIMEOUT_DEFAULT 5000 /* ms, when the options say 0 */
@@ -91,6 +98,7 @@ struct dns {
 	pthread_mutex_t stats_lock;
 	struct dns_stats stats; /* under stats_lock */
 	char *key;              /* owned: the settings it was made with (opts_key) */
+	struct dnscache *cache; /* owned: answers kept for their TTL */
 	unsigned long refs;     /* generations sharing it; atomic */
 };
 
@@ -103,6 +111,7 @@ struct dns_query {
 	int done;                 /* under lock: ans is final */
 	int cancel_tried;         /* the caller's thread only */
 	int async_id;             /* libunbound's id, while in_resolver */
+	unsigned long epoch;      /* the cache's epoch at the start */
 	struct timespec start;    /* CLOCK_MONOTONIC */
 	struct timespec deadline; /* start + timeout */
 	struct dns_answer ans;    /* owned fields; final once done */
@@ -413,14 +422,16 @@ static void answer_fill(struct dns_answer *a, int type, int validate, int err,
 	}
 }
 
-/* stats_add - count one final answer */
-static void stats_add(struct dns *d, int type, enum dns_status st, int truncated, unsigned ms)
+/* stats_add - count one final answer (hit: it came from the cache) */
+static void stats_add(struct dns *d, int type, enum dns_status st, int truncated, unsigned ms,
+		      int hit)
 {
 	int i = type_index(type);
 	if (i < 0 || (unsigned)st >= DNS_STATUS_COUNT)
 		return;
 	pthread_mutex_lock(&d->stats_lock);
 	d->stats.queries[i]++;
+	d->stats.hits[i] += hit != 0;
 	d->stats.status[i][st]++;
 	d->stats.ms_total[i] += ms;
 	d->stats.truncated[i] += truncated != 0;
@@ -428,8 +439,9 @@ static void stats_add(struct dns *d, int type, enum dns_status st, int truncated
 }
 
 /* query_settle - with q->lock held: make got the final answer unless there is one
- * already (then got's records are the caller's to free); 1 when it did */
-static int query_settle(struct dns_query *q, struct dns_answer *got)
+ * already (then got's records are the caller's to free); 1 when it did. hit: got came
+ * from the cache */
+static int query_settle(struct dns_query *q, struct dns_answer *got, int hit)
 {
 	if (q->done)
 		return 0;
@@ -444,7 +456,7 @@ static int query_settle(struct dns_query *q, struct dns_answer *got)
 	q->ans.ms = ms_since(&q->start);
 	q->done = 1;
 	pthread_cond_broadcast(&q->cond);
-	stats_add(q->d, q->ans.type, q->ans.status, q->ans.truncated, q->ans.ms);
+	stats_add(q->d, q->ans.type, q->ans.status, q->ans.truncated, q->ans.ms, hit);
 	return 1;
 }
 
@@ -455,7 +467,7 @@ static void query_settle_status(struct dns_query *q, enum dns_status st)
 	memset(&got, 0, sizeof(got));
 	got.status = st;
 	pthread_mutex_lock(&q->lock);
-	(void)query_settle(q, &got);
+	(void)query_settle(q, &got, 0);
 	pthread_mutex_unlock(&q->lock);
 }
 
@@ -488,8 +500,10 @@ static void query_done(void *arg, int err, struct ub_result *res)
 	/* q->ans.type and q->d do not change after dns_start: no lock needed */
 	answer_fill(&got, q->ans.type, q->d->validate, err, res);
 	ub_resolve_free(res);
+	got.type = q->ans.type;
+	dnscache_put(q->d->cache, q->ans.name, &got, q->epoch); /* even when abandoned */
 	pthread_mutex_lock(&q->lock);
-	(void)query_settle(q, &got);
+	(void)query_settle(q, &got, 0);
 	q->in_resolver = 0;
 	int left = --q->refs;
 	pthread_mutex_unlock(&q->lock);
@@ -576,6 +590,7 @@ static void dns_release(struct dns *d)
 	pthread_mutex_destroy(&d->stats_lock);
 	pthread_mutex_destroy(&d->start_lock);
 	pthread_condattr_destroy(&d->cattr);
+	dnscache_free(d->cache);
 	free(d->key);
 	free(d);
 }
@@ -761,6 +776,12 @@ struct dns *dns_new(const struct dns_opts *o, const char *file, struct errlist *
 		dns_release(d);
 		return NULL;
 	}
+	d->cache = dnscache_new(DNSCACHE_ENTRIES, DNSCACHE_BYTES, NULL);
+	if (d->cache == NULL) {
+		errlist_add(errs, file, 0, "dns: out of memory");
+		dns_release(d);
+		return NULL;
+	}
 	d->key = opts_key(o);
 	d->ctx = d->key ? ub_ctx_create() : NULL;
 	if (d->ctx == NULL) {
@@ -793,16 +814,35 @@ void dns_free(struct dns *d)
 	dns_release(d);
 }
 
-/* dns_add_local - serve a record from local data; 0 or -1 */
+/* dns_add_local - serve a record from local data (answers kept so far are forgotten);
+ * 0 or -1 */
 int dns_add_local(struct dns *d, const char *rr)
 {
-	return ub_ctx_data_add(d->ctx, rr) == UB_NOERROR ? 0 : -1;
+	int rc = ub_ctx_data_add(d->ctx, rr) == UB_NOERROR ? 0 : -1;
+	dnscache_clear(d->cache);
+	return rc;
 }
 
-/* dns_add_local_zone - a local zone of a libunbound local-zone type */
+/* dns_add_local_zone - a local zone of a libunbound local-zone type (answers kept so far
+ * are forgotten) */
 int dns_add_local_zone(struct dns *d, const char *name, const char *type)
 {
-	return ub_ctx_zone_add(d->ctx, name, type) == UB_NOERROR ? 0 : -1;
+	int rc = ub_ctx_zone_add(d->ctx, name, type) == UB_NOERROR ? 0 : -1;
+	dnscache_clear(d->cache);
+	return rc;
+}
+
+/* cache_settle - make a kept answer q's answer; 1 when there was one */
+static int cache_settle(struct dns_query *q)
+{
+	struct dns_answer got;
+	memset(&got, 0, sizeof(got));
+	if (!dnscache_get(q->d->cache, q->ans.name, q->ans.type, &got))
+		return 0;
+	pthread_mutex_lock(&q->lock);
+	(void)query_settle(q, &got, 1);
+	pthread_mutex_unlock(&q->lock);
+	return 1;
 }
 
 /* dns_start - begin a lookup; NULL only when out of memory */
@@ -842,6 +882,10 @@ struct dns_query *dns_start(struct dns *d, const char *name, int type)
 		query_settle_status(q, DNS_BADNAME);
 		return q;
 	}
+	/* the epoch before the probe: a clear after it keeps this lookup's answer out */
+	q->epoch = dnscache_epoch(d->cache);
+	if (cache_settle(q))
+		return q; /* a kept answer: no resolver, no system call */
 	if (event_start(d) < 0) {
 		query_settle_status(q, DNS_ERROR);
 		return q;
@@ -882,7 +926,7 @@ const struct dns_answer *dns_wait(struct dns_query *q, const struct timespec *de
 		struct dns_answer got;
 		memset(&got, 0, sizeof(got));
 		got.status = DNS_TEMPFAIL;
-		(void)query_settle(q, &got);
+		(void)query_settle(q, &got, 0);
 	}
 	int cancel = q->in_resolver && !q->cancel_tried;
 	pthread_mutex_unlock(&q->lock);

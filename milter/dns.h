@@ -71,14 +71,16 @@ struct dns *dns_ref(struct dns *d);
 /* dns_matches - would dns_new(o) make the same resolver as d? (same forwarders, timeout,
  * and the resolv.conf or trust anchor file unchanged since d was made) */
 int dns_matches(const struct dns *d, const struct dns_opts *o) WUR;
-/* dns_add_local - serve a record locally ("name TTL IN TYPE rdata"), for tests */
+/* dns_add_local - serve a record locally ("name TTL IN TYPE rdata"), for tests; the
+ * answers cached so far are forgotten (also by dns_add_local_zone) */
 int dns_add_local(struct dns *d, const char *rr) WUR;
 /* dns_add_local_zone - a local zone (libunbound local-zone types: "static": names not in
  * the local data are NXDOMAIN; "always_refuse": every query is refused, i.e. a temperror),
  * for tests */
 int dns_add_local_zone(struct dns *d, const char *name, const char *type) WUR;
 
-/* dns_start - begin an asynchronous lookup; NULL only when out of memory */
+/* dns_start - begin an asynchronous lookup; NULL only when out of memory. An answer still
+ * in the resolver's cache (see dnscache.h) makes a query that is already complete */
 struct dns_query *dns_start(struct dns *d, const char *name, int type) WUR;
 /* dns_wait - wait until the answer, the per-query timeout (from the start) or the deadline
  * (NULL: none), whichever comes first; past it the answer is DNS_TEMPFAIL. The answer
@@ -103,7 +105,8 @@ const char *dns_type_name(int type);
 
 /* counters since dns_new, per type and status, and total latency */
 struct dns_stats {
-	unsigned long queries[5]; /* A, PTR, MX, TXT, AAAA */
+	unsigned long queries[5]; /* A, PTR, MX, TXT, AAAA; answers from the cache included */
+	unsigned long hits[5];    /* of the queries, answered from the cache */
 	unsigned long status[5][DNS_STATUS_COUNT];
 	unsigned long long ms_total[5];
 	unsigned long truncated[5]; /* answers cut to the caps */

@@ -3,10 +3,11 @@
  *
  * DESCRIPTION
  *	Serves 127.0.0.1 over UDP and TCP on one free port. The answer is chosen
- *	by the first label of the question (fake_answer): correct answers,
- *	NXDOMAIN and NODATA with and without SOA, SERVFAIL, REFUSED, silence,
- *	garbage, wrong IDs, truncated or malformed rdata, compression loops,
- *	TC with a TCP retry, large answers. Packets are built by hand.
+ *	by the first label of the question (fake_answer): correct answers (one
+ *	with a TTL of 1 s), NXDOMAIN and NODATA with and without SOA, SERVFAIL,
+ *	REFUSED, silence, garbage, wrong IDs, truncated or malformed rdata,
+ *	compression loops, TC with a TCP retry, large answers. Packets are
+ *	built by hand.
  *
  * THREAD SAFETY
  *	One server thread; the query counter is atomic.
@@ -147,6 +148,9 @@ static size_t fake_answer(const unsigned char *q, size_t qlen, int tcp, struct p
 	} else if (strcmp(label, "ok") == 0 && qtype == DNS_T_A) {
 		put_rr(p, 1, 300, a7, 4);
 		set_counts(p, 1, 0);
+	} else if (strcmp(label, "ttl1") == 0 && qtype == DNS_T_A) {
+		put_rr(p, 1, 1, a7, 4);
+		set_counts(p, 1, 0);
 	} else if (strcmp(label, "aaaa") == 0 && qtype == DNS_T_AAAA) {
 		static const unsigned char a6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
 		put_rr(p, 28, 300, a6, 16);
@@ -192,14 +196,16 @@ static size_t fake_answer(const unsigned char *q, size_t qlen, int tcp, struct p
 		static const unsigned char ptr[] = {0x41, 'x', 0}; /* label type 01 */
 		put_rr(p, 12, 300, ptr, sizeof(ptr));
 		set_counts(p, 1, 0);
-	} else if (strcmp(label, "cname") == 0) {
+	} else if (strcmp(label, "cname") == 0 || strcmp(label, "cname60") == 0) {
+		/* cname: CNAME TTL 300, A TTL 120; cname60: CNAME TTL 60, A TTL 300 */
 		static const unsigned char target[] = {2, 'o', 'k', 4, 'f', 'a', 'k', 'e', 0};
 		size_t at = p->n + 12;
-		put_rr(p, 5, 300, target, sizeof(target));
+		int short_cname = label[5] == '6';
+		put_rr(p, 5, short_cname ? 60 : 300, target, sizeof(target));
 		put16(p, 0xc000 | (unsigned)at);
 		put16(p, 1);
 		put16(p, 1);
-		put32(p, 120);
+		put32(p, short_cname ? 300 : 120);
 		put16(p, 4);
 		put(p, a7, 4);
 		set_counts(p, 2, 0);

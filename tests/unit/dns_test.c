@@ -564,6 +564,26 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* run_workers - 8 threads of fn on d, joined; the threads started, with their sums */
+static int run_workers(struct dns *d, void *(*fn)(void *), int *wrong, int *done)
+{
+	struct worker w[8];
+	pthread_t t[8];
+	int started = 0;
+	for (int i = 0; i < 8; i++) {
+		w[i] = (struct worker){d, i, 0, 0};
+		if (pthread_create(&t[i], NULL, fn, &w[i]) != 0)
+			break;
+		started++;
+	}
+	for (int i = 0; i < started; i++) {
+		pthread_join(t[i], NULL);
+		*wrong += w[i].wrong;
+		*done += w[i].done;
+	}
+	return started;
+}
+
 /* test_threads - 8 threads x 200 lookups; the counters add up */
 static void test_threads(unsigned short silent)
 {
@@ -575,23 +595,8 @@ static void test_threads(unsigned short silent)
 	for (size_t i = 0; i < ARRAY_LEN(local_rrs); i++)
 		if (dns_add_local(d, local_rrs[i]) < 0)
 			diag("cannot add %s", local_rrs[i]);
-	struct worker w[8];
-	pthread_t t[8];
-	int started = 0;
-	for (int i = 0; i < 8; i++) {
-		w[i] = (struct worker){d, i, 0, 0};
-		if (pthread_create(&t[i], NULL, worker_main, &w[i]) == 0)
-			started++;
-		else
-			break;
-	}
 	int wrong = 0, done = 0;
-	for (int i = 0; i < started; i++) {
-		pthread_join(t[i], NULL);
-		wrong += w[i].wrong;
-		done += w[i].done;
-	}
-	is_int(started, 8, "8 threads started");
+	is_int(run_workers(d, worker_main, &wrong, &done), 8, "8 threads started");
 	is_int(done, 1600, "1600 lookups made");
 	is_int(wrong, 0, "every answer right");
 
@@ -658,6 +663,159 @@ static void test_stats(struct fake *f)
 	is_int(s.status[3][DNS_OK], 1, "TXT ok");
 	is_int(s.queries[4], 1, "AAAA queries");
 	is_int(s.status[4][DNS_OK], 1, "AAAA ok");
+	dns_free(d);
+}
+
+/* ---- the answer cache ------------------------------------------------------------ */
+
+/* lookup_counts - one lookup: its status, whether the fake server saw it and whether the
+ * cache answered it; *ttl gets its TTL */
+static enum dns_status lookup_counts(struct dns *d, struct fake *f, const char *name, int type,
+				     int *asked, int *hit, uint32_t *ttl)
+{
+	struct dns_stats s0, s1;
+	dns_get_stats(d, &s0);
+	int q0 = atomic_load(&f->queries);
+	struct dns_answer *a = dns_lookup(d, name, type, NULL);
+	enum dns_status st = a ? a->status : DNS_ERROR;
+	*ttl = a ? a->ttl : 0;
+	dns_answer_free(a);
+	*asked = atomic_load(&f->queries) != q0;
+	dns_get_stats(d, &s1);
+	unsigned long h0 = 0, h1 = 0;
+	for (int i = 0; i < 5; i++) {
+		h0 += s0.hits[i];
+		h1 += s1.hits[i];
+	}
+	*hit = h1 == h0 + 1;
+	return st;
+}
+
+/* test_cache - answers kept in front of libunbound: what is kept, for how long */
+static void test_cache(struct fake *f)
+{
+	struct dns *d = mkdns(f->port, 600, NULL);
+	if (!ok(d != NULL, "cache: resolver"))
+		return;
+	int asked, hit;
+	uint32_t ttl;
+	enum dns_status st = lookup_counts(d, f, "ok.fake", DNS_T_A, &asked, &hit, &ttl);
+	ok(st == DNS_OK && asked && !hit, "ok.fake: asked the server, not a hit");
+	st = lookup_counts(d, f, "ok.fake", DNS_T_A, &asked, &hit, &ttl);
+	ok(st == DNS_OK && !asked && hit && ttl == 300,
+	   "ok.fake again: a hit, the server not asked, TTL 300 (%u)", ttl);
+	st = lookup_counts(d, f, "OK.Fake.", DNS_T_A, &asked, &hit, &ttl);
+	ok(st == DNS_OK && !asked && hit, "OK.Fake.: the same name, a hit");
+
+	/* a hit is complete when dns_start returns: a deadline long past still gets it */
+	struct timespec past;
+	dns_deadline(&past, 0);
+	past.tv_sec -= 10;
+	struct dns_query *q = dns_start(d, "ok.fake", DNS_T_A);
+	const struct dns_answer *a = q ? dns_wait(q, &past) : NULL;
+	char *got = a ? joined(a) : NULL;
+	ok(a && a->status == DNS_OK && got && strcmp(got, "192.0.2.7") == 0 &&
+	       strcmp(a->name, "ok.fake") == 0 && a->ms == 0,
+	   "a hit: dns_start returns the answer already there (a past deadline still gets it)");
+	free(got);
+	dns_query_free(q);
+
+	/* the TTL: the smallest of the chain's records (CNAME 60, A 300) */
+	st = lookup_counts(d, f, "cname60.fake", DNS_T_A, &asked, &hit, &ttl);
+	ok(st == DNS_OK && ttl == 60, "cname60.fake: TTL 60, the CNAME's (%u)", ttl);
+	st = lookup_counts(d, f, "cname60.fake", DNS_T_A, &asked, &hit, &ttl);
+	ok(st == DNS_OK && hit && !asked && ttl >= 59 && ttl <= 60,
+	   "cname60.fake again: a hit, TTL %u", ttl);
+
+	/* negative answers: kept for the negative TTL (SOA 300, minimum 60) */
+	st = lookup_counts(d, f, "nx.fake", DNS_T_A, &asked, &hit, &ttl);
+	ok(st == DNS_NXDOMAIN && asked && !hit && ttl == 60, "nx.fake: NXDOMAIN, TTL 60 (%u)", ttl);
+	st = lookup_counts(d, f, "nx.fake", DNS_T_A, &asked, &hit, &ttl);
+	ok(st == DNS_NXDOMAIN && !asked && hit && ttl >= 59 && ttl <= 60,
+	   "nx.fake again: a hit with the negative TTL left (%u)", ttl);
+	st = lookup_counts(d, f, "nodata.fake", DNS_T_TXT, &asked, &hit, &ttl);
+	st = lookup_counts(d, f, "nodata.fake", DNS_T_TXT, &asked, &hit, &ttl);
+	ok(st == DNS_NODATA && hit, "nodata.fake again: a hit");
+	st = lookup_counts(d, f, "nodatanosoa.fake", DNS_T_TXT, &asked, &hit, &ttl);
+	st = lookup_counts(d, f, "nodatanosoa.fake", DNS_T_TXT, &asked, &hit, &ttl);
+	ok(st == DNS_NODATA && !hit, "NODATA without a SOA (no negative TTL): not kept");
+
+	/* temperrors are never kept */
+	st = lookup_counts(d, f, "servfail.fake", DNS_T_A, &asked, &hit, &ttl);
+	ok(st == DNS_TEMPFAIL && !hit, "servfail.fake: tempfail");
+	st = lookup_counts(d, f, "servfail.fake", DNS_T_A, &asked, &hit, &ttl);
+	ok(st == DNS_TEMPFAIL && !hit, "servfail.fake again: not a hit");
+	st = lookup_counts(d, f, "silent.fake", DNS_T_TXT, &asked, &hit, &ttl);
+	st = lookup_counts(d, f, "silent.fake", DNS_T_TXT, &asked, &hit, &ttl);
+	ok(st == DNS_TEMPFAIL && asked && !hit, "a timeout: asked again, not a hit");
+
+	/* expiry: a TTL of 1 s */
+	st = lookup_counts(d, f, "ttl1.fake", DNS_T_A, &asked, &hit, &ttl);
+	ok(st == DNS_OK && asked && ttl == 1, "ttl1.fake: TTL 1 (%u)", ttl);
+	st = lookup_counts(d, f, "ttl1.fake", DNS_T_A, &asked, &hit, &ttl);
+	ok(st == DNS_OK && hit, "ttl1.fake at once: a hit");
+	struct timespec pause = {1, 100 * 1000000L};
+	nanosleep(&pause, NULL);
+	st = lookup_counts(d, f, "ttl1.fake", DNS_T_A, &asked, &hit, &ttl);
+	ok(st == DNS_OK && !hit, "ttl1.fake 1.1 s later: expired, not a hit");
+
+	/* local data added: what was kept is forgotten */
+	ok(dns_add_local(d, "ok.fake. 300 IN A 192.0.2.99") == 0, "local data for ok.fake");
+	struct dns_answer *la = dns_lookup(d, "ok.fake", DNS_T_A, NULL);
+	got = la ? joined(la) : NULL;
+	ok(got && strcmp(got, "192.0.2.99") == 0, "ok.fake: the local data, not the kept answer");
+	free(got);
+	dns_answer_free(la);
+	dns_free(d);
+}
+
+/* cache_main - lookups of answers kept and not, from many threads at once */
+static void *cache_main(void *arg)
+{
+	struct worker *w = arg;
+	static const struct {
+		const char *name;
+		int type;
+		const char *data;
+	} qs[] = {{"ok.fake", DNS_T_A, "192.0.2.7"},
+		  {"aaaa.fake", DNS_T_AAAA, "2001:db8::1"},
+		  {"Cname.Fake", DNS_T_A, "192.0.2.7"},
+		  {"nx.fake", DNS_T_A, NULL},
+		  {"mxcomp.fake", DNS_T_MX, "10 mail.mxcomp.fake"},
+		  {"servfail.fake", DNS_T_A, NULL}};
+	for (int i = 0; i < 300; i++) {
+		size_t k = (size_t)(i + w->id) % ARRAY_LEN(qs);
+		struct dns_answer *a = dns_lookup(w->d, qs[k].name, qs[k].type, NULL);
+		char *got = a ? joined(a) : NULL;
+		if (a == NULL || (qs[k].data && (got == NULL || strcmp(got, qs[k].data) != 0)) ||
+		    (!qs[k].data && a->n != 0))
+			w->wrong++;
+		free(got);
+		dns_answer_free(a);
+		w->done++;
+	}
+	return NULL;
+}
+
+/* test_cache_threads - 8 threads through the cache, the counters add up */
+static void test_cache_threads(struct fake *f)
+{
+	struct dns *d = mkdns(f->port, 2000, NULL);
+	if (!ok(d != NULL, "cache threads: resolver"))
+		return;
+	int wrong = 0, done = 0;
+	(void)run_workers(d, cache_main, &wrong, &done);
+	is_int(done, 2400, "8 threads: 2400 lookups through the cache");
+	is_int(wrong, 0, "every answer right");
+	struct dns_stats s;
+	dns_get_stats(d, &s);
+	unsigned long total = 0, hits = 0;
+	for (int i = 0; i < 5; i++) {
+		total += s.queries[i];
+		hits += s.hits[i];
+	}
+	is_int(total, 2400, "all counted as queries");
+	ok(hits >= 1600 && hits < 2400, "the kept ones mostly hits (%lu), servfail never", hits);
 	dns_free(d);
 }
 
@@ -743,6 +901,13 @@ static void test_config(struct fake *f, unsigned short silent)
 			"unsigned answers under a root trust anchor: bogus"))
 			diag("got %s", a ? dns_status_name(a->status) : "NULL");
 		dns_answer_free(a);
+		a = d ? dns_lookup(d, "ok.fake", DNS_T_A, NULL) : NULL;
+		struct dns_stats st;
+		if (d)
+			dns_get_stats(d, &st);
+		ok(a && a->status == DNS_BOGUS && d && st.hits[0] == 0,
+		   "a bogus answer is not kept: bogus again, not a hit");
+		dns_answer_free(a);
 		if (d && dns_add_local(d, "signed.example.test. 300 IN A 192.0.2.5") == 0) {
 			a = dns_lookup(d, "signed.example.test", DNS_T_A, NULL);
 			ok(a && a->status == DNS_OK && !a->secure,
@@ -809,6 +974,8 @@ int main(void)
 	test_cancel(&f);
 	test_threads(silent);
 	test_stats(&f);
+	test_cache(&f);
+	test_cache_threads(&f);
 	test_config(&f, silent);
 	ok(atomic_load(&f.queries) > 0, "the fake server saw %d queries", atomic_load(&f.queries));
 
