@@ -716,8 +716,13 @@ static int dns_setup(struct dns *d, const struct dns_opts *o, const char *file,
 		rc = ub_ctx_zone_add(d->ctx, "test.", "nodefault");
 		/* likewise the loopback reverse zone, so that iprev of a 127/8 client asks
 		 * the forwarder (whose own default zone answers it) like any other */
-		if (rc == UB_NOERROR)
-			rc = ub_ctx_zone_add(d->ctx, "127.in-addr.arpa.", "nodefault");
+		/* and the documentation networks' reverse zones (RFC 5737), where test
+		 * beds and benchmarks give their clients PTRs: asked like any other */
+		static const char *const asked[] = {"127.in-addr.arpa.", "2.0.192.in-addr.arpa.",
+						    "100.51.198.in-addr.arpa.",
+						    "113.0.203.in-addr.arpa."};
+		for (size_t i = 0; rc == UB_NOERROR && i < ARRAY_LEN(asked); i++)
+			rc = ub_ctx_zone_add(d->ctx, asked[i], "nodefault");
 		if (rc != UB_NOERROR) {
 			if (d->validate)
 				errlist_add(
