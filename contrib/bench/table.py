@@ -105,14 +105,22 @@ def main():
         )
         fig[p] = f
 
+    # the protocol's own cost: the null milter's CPU per message, once per milter a peer
+    # chains (libmilter's, on this machine); what is left is the filter's own work
+    floor = fig.get("null", {}).get("cpu")
+    for p in peers:
+        nf = max((int(num(r, "milters") or 1) for r in loads(p)), default=1)
+        cpu = fig[p]["cpu"]
+        fig[p]["work"] = cpu - nf * floor if cpu is not None and floor is not None else None
+
     kb = 1024.0
-    head = ["filter", "CPU ms/msg"]
+    head = ["filter", "CPU ms/msg", "above null"]
     head += ["msg/s c=%d" % c for c in conns]
     head += ["p50/p99 eom ms c=%s" % ref_c, "RSS MB", "1000 idle MB", "25MB msg +MB"]
     rows = []
     for p in peers:
         f = fig[p]
-        row = [PEER_NAMES.get(p, p), fmt(f["cpu"], 3)]
+        row = [PEER_NAMES.get(p, p), fmt(f["cpu"], 3), fmt(f["work"], 3)]
         row += [fmt(f["rate%d" % c], 0) for c in conns]
         row += [
             "%s/%s" % (fmt(f["p50"]), fmt(f["p99"])),
@@ -137,9 +145,10 @@ def main():
     if "portcullis" in fig:
         me = fig["portcullis"]
         print()
-        print("Portcullis against each filter (CPU: the peer's CPU per message divided")
-        print("by Portcullis's, higher is better for Portcullis; throughput: Portcullis's")
-        print("messages/s divided by the peer's):")
+        print("Portcullis against each filter. CPU: the peer's CPU per message divided by")
+        print("Portcullis's (higher is better for Portcullis); 'above null': the same for the")
+        print("CPU above the protocol's own cost (the null milter's, once per milter in the")
+        print("peer); throughput: Portcullis's messages/s divided by the peer's.")
         for p in peers:
             if p == "portcullis":
                 continue
@@ -147,9 +156,12 @@ def main():
             tput = "  ".join(
                 "c=%d %s" % (c, ratio(me["rate%d" % c], f["rate%d" % c])) for c in conns
             )
+            work = ""
+            if p != "null" and f["work"] is not None and me["work"]:
+                work = "   above null %s" % ratio(f["work"], me["work"])
             print(
-                "  %-20s CPU %s   throughput %s"
-                % (PEER_NAMES.get(p, p), ratio(f["cpu"], me["cpu"]), tput)
+                "  %-20s CPU %s%s   throughput %s"
+                % (PEER_NAMES.get(p, p), ratio(f["cpu"], me["cpu"]), work, tput)
             )
     return 0
 
