@@ -42,6 +42,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -77,6 +78,7 @@ struct opts {
 	long max_errors;
 	pid_t pids[MAX_PIDS];
 	size_t npids;
+	double rate;          /* -r: messages per second over all connections, 0: flat out */
 	long idle;            /* --idle N */
 	const char *hwm_file; /* --hwm FILE */
 	const char *dir;      /* CORPUSDIR or NULL */
@@ -90,6 +92,7 @@ struct pass {
 	atomic_long next;          /* the next message to send */
 	atomic_long errors;        /* sessions that failed */
 	struct lg_result *results; /* owned: total entries */
+	double t0;                 /* when the pass began (ms, lg_now_ms) */
 };
 
 static atomic_ulong session_seq; /* makes the queue ids unique */
@@ -106,6 +109,8 @@ static int usage(void)
 		"  -c N          concurrent sessions (default 1)\n"
 		"  -n M          messages to send (default: the corpus once; cycles)\n"
 		"  -w            one unmeasured pass over the corpus first\n"
+		"  -r RATE       start RATE sessions a second in all (paced, for latency below\n"
+		"                saturation); default: each connection flat out\n"
 		"  -p PID        a filter process to account, with its descendants (repeatable)\n"
 		"  -t SECS       give up on a reply after SECS seconds (default 30)\n"
 		"  -e N          stop after N failed sessions (default 10)\n"
@@ -138,7 +143,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->conns = 1;
 	o->timeout_ms = 30000;
 	o->max_errors = ERRORS_SHOWN;
-	while ((opt = getopt_long(argc, argv, "s:c:n:p:t:e:wbh", longs, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:c:n:p:t:e:r:wbh", longs, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (o->nsockets == MAX_FILTERS)
@@ -169,6 +174,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return usage();
 			break;
 		case 'w': o->warmup = 1; break;
+		case 'r':
+			if ((v = number(optarg, 1000000)) < 0)
+				return usage();
+			o->rate = (double)v;
+			break;
 		case 'b': o->bind_client = 1; break;
 		case 'I':
 			if ((o->idle = number(optarg, 1000000)) < 0)
@@ -225,6 +235,18 @@ static void note_error(atomic_long *errors, const char *what, const char *err)
 		fprintf(stderr, "milterload: more errors not shown\n");
 }
 
+/* pace - sleep until the monotonic time at_ms (lg_now_ms's clock) */
+static void pace(double at_ms)
+{
+	double now = lg_now_ms();
+	if (at_ms <= now)
+		return;
+	double d = (at_ms - now) / 1000.0;
+	struct timespec ts = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 /* worker - sessions back to back until the pass is done */
 static void *worker(void *arg)
 {
@@ -243,6 +265,8 @@ static void *worker(void *arg)
 			break;
 		const struct lg_msg *m = &p->c->msgs[i % (long)p->c->n];
 		struct lg_result *r = &p->results[i];
+		if (o->rate > 0) /* session i starts i/rate seconds into the pass */
+			pace(p->t0 + (double)i * 1000.0 / o->rate);
 		if (o->smtp)
 			smtp_session(o->target, sw, m, o->timeout_ms, r);
 		else
@@ -267,6 +291,7 @@ static double run_pass(struct pass *p)
 	for (long i = 0; i < p->total; i++)
 		p->results[i].verdict = LV_COUNT; /* not run */
 	double t0 = lg_now_ms();
+	p->t0 = t0;
 	int started = 0;
 	for (; started < p->o->conns; started++)
 		if (pthread_create(&t[started], NULL, worker, p) != 0)
@@ -449,6 +474,7 @@ static void report(const struct opts *o, const struct pass *p, const struct meas
 	for (int v = 0; v < LV_COUNT; v++)
 		printf(" %s=%ld", lg_verdict_name((enum lg_verdict)v),
 		       counts[v] + (v == LV_ERROR ? gone : 0));
+	printf(" rate=%.0f", o->rate);
 	printf(" txn_p50_ms=%s self_cpu_ms_per_msg=%.3f filters=%zu mode=%s\n",
 	       fmt_ms(b[5], 32, &txn, txn.p50), self, o->nsockets, o->smtp ? "smtp" : "milter");
 }

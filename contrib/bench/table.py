@@ -62,6 +62,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mode", default="milter")
     ap.add_argument("--corpus", default="")
+    ap.add_argument("--rate", default="")
     ap.add_argument("results")
     a = ap.parse_args()
     runs = parse(a.results)
@@ -90,8 +91,9 @@ def main():
         f = {"cpu": median(loads(p, ref_c), "cpu_ms_per_msg")}
         for c in conns:
             f["rate%d" % c] = median(loads(p, c), "msgs_per_s")
-        f["p99"] = median(loads(p, ref_c), "eom_p99_ms")
-        f["p50"] = median(loads(p, ref_c), "eom_p50_ms")
+        paced = [r for r in runs if r["kind"] == "paced" and r.get("peer") == p]
+        f["p99"] = median(paced, "eom_p99_ms")
+        f["p50"] = median(paced, "eom_p50_ms")
         f["rss"] = median(loads(p, conns[-1] if conns else None), "rss_kb")
         idle = one(p, "idle")
         f["idle"] = num(idle, "rss_kb")
@@ -116,7 +118,7 @@ def main():
     kb = 1024.0
     head = ["filter", "CPU ms/msg", "above null"]
     head += ["msg/s c=%d" % c for c in conns]
-    head += ["p50/p99 eom ms c=%s" % ref_c, "RSS MB", "1000 idle MB", "25MB msg +MB"]
+    head += ["p50/p99 eom ms @%s/s" % a.rate, "RSS MB", "1000 idle MB", "25MB msg +MB"]
     rows = []
     for p in peers:
         f = fig[p]
