@@ -13,11 +13,11 @@ fi
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 build_pkgs="build-essential autoconf automake libtool pkg-config
-	libmilter-dev libpcre2-dev libspf2-dev libopendkim-dev libopendmarc-dev
+	libmilter-dev libpcre2-dev libspf2-dev libssl-dev libopendmarc-dev
 	libunbound-dev libevent-dev libsqlite3-dev
 	libgmime-3.0-dev libpsl-dev libidn2-dev publicsuffix"
 test_pkgs="postfix swaks unbound bind9-dnsutils iproute2 m4 libwrap0 python3
-	procps clang-format git python3-yaml python3-authres sqlite3 python3-dkim opendkim-tools"
+	procps clang-format git python3-yaml python3-authres sqlite3 python3-dkim"
 
 pkgs=$build_pkgs
 if [ "${1:-}" = "--test" ]; then

@@ -78,7 +78,7 @@ static int gen_load_auth(struct generation *g, struct errlist *errs)
 	const struct conf *c = g->conf;
 	if (c->dkim &&
 	    (g->dkim = dkv_new(g->dns, c->dkim_signatures_max, c->dkim_key_cache)) == NULL) {
-		errlist_add(errs, c->file, 0, "cannot set up DKIM verification (libopendkim)");
+		errlist_add(errs, c->file, 0, "cannot set up DKIM verification (OpenSSL)");
 		return -1;
 	}
 	if (c->dmarc &&

@@ -17,8 +17,8 @@ srcs=$(sed -n '/^libportcullis_a_SOURCES/,/^$/p' "$top/Makefile.am" |
 	tr ' \t\\' '\n\n\n' | grep '\.c$')
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 	-I$cfgdir -I$top/milter -I$top/rules -I$top/policy
-	$(pkg-config --cflags libpcre2-8 libunbound gmime-3.0 libpsl libidn2 sqlite3 opendkim)"
-libs="$(pkg-config --libs libpcre2-8 libunbound gmime-3.0 libpsl libidn2 sqlite3 opendkim) -lopendmarc -lspf2 -lmilter -lpthread"
+	$(pkg-config --cflags libpcre2-8 libunbound gmime-3.0 libpsl libidn2 sqlite3 libcrypto)"
+libs="$(pkg-config --libs libpcre2-8 libunbound gmime-3.0 libpsl libidn2 sqlite3 libcrypto) -lopendmarc -lspf2 -lmilter -lpthread"
 for t in msgfile conf rules policy html mime; do
 	# shellcheck disable=SC2086
 	(cd "$top" && clang $flags -o "$out/${t}_fuzz" "tests/fuzz/${t}_fuzz.c" $srcs $libs)

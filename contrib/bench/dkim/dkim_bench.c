@@ -7,9 +7,9 @@
  * DESCRIPTION
  *	Verifies MESSAGE (signed with a key of tests/data/dkim/keys.zone, served as
  *	local data) once to fill the key cache, then N times (default 2000) as the
- *	milter feeds it, and prints the CPU time per verification. The time
- *	includes libopendkim decoding the key from the cached record text on every
- *	message (it has no hook for a parsed key).
+ *	milter feeds it, and prints the CPU time per verification: headers, the
+ *	header hash and its signature check with the cached (parsed) key, the body
+ *	canonicalized and hashed, the outcome.
  */
 #include "config.h"
 
