@@ -2,7 +2,7 @@
  * dkim.c - DKIM verification, fed incrementally, keys through dns.* and a parsed-key cache.
  *
  * SYNOPSIS
- *	v = dkv_new(dns, sig_max, cache_max);            (per generation)
+ *	v = dkv_new(dns, sig_max, cache_max, previous);  (per generation)
  *	m = dkv_msg_new(v, deadline);                    (per message)
  *	dkv_msg_header(m, name, value) ...; dkv_msg_eoh(m);
  *	dkv_msg_body(m, chunk, len) ...; dkv_msg_eom(m, &result); dkv_msg_free(m);
@@ -31,8 +31,10 @@
  *	l= longer than the body, the body hashes, t=s, RFC 8301's key size.
  *
  *	Key records are parsed once into OpenSSL keys and cached (dkimkey.c),
- *	TTL-bounded ("no key" for at most KC_NEG_TTL seconds). SHA-1 and
- *	SHA-256 are fetched from OpenSSL once per process.
+ *	TTL-bounded ("no key" for at most KC_NEG_TTL seconds); a verifier may
+ *	take over the previous generation's cache, so a configuration reload
+ *	keeps the keys. SHA-1 and SHA-256 are fetched from OpenSSL once per
+ *	process.
  *
  *	Results per signature (RFC 8601 2.7.1, RFC 6376 section 6, RFC 8301):
  *	pass; fail for a signature or body hash mismatch; policy for rsa-sha1,
@@ -168,8 +170,8 @@ static const EVP_MD *md_of(enum dks_alg a)
 
 /* ---- the verifier ------------------------------------------------------- */
 
-/* dkv_new - a verifier */
-struct dkv *dkv_new(struct dns *d, unsigned sig_max, size_t cache_max)
+/* dkv_new - a verifier; the previous generation's cache is shared when its size matches */
+struct dkv *dkv_new(struct dns *d, unsigned sig_max, size_t cache_max, const struct dkv *prev)
 {
 	pthread_once(&md_once, md_fetch);
 	if (md_sha1 == NULL || md_sha256 == NULL)
@@ -179,7 +181,9 @@ struct dkv *dkv_new(struct dns *d, unsigned sig_max, size_t cache_max)
 		return NULL;
 	v->dns = d;
 	v->sig_max = sig_max == 0 ? 1 : sig_max > DKV_SIG_HARD_MAX ? DKV_SIG_HARD_MAX : sig_max;
-	if (cache_max && (v->cache = dkk_cache_new(cache_max)) == NULL) {
+	if (cache_max && prev && prev->cache && dkk_cache_max(prev->cache) == cache_max)
+		v->cache = dkk_cache_ref(prev->cache);
+	else if (cache_max && (v->cache = dkk_cache_new(cache_max)) == NULL) {
 		free(v);
 		return NULL;
 	}

@@ -58,8 +58,10 @@ struct dkv_msg;
 
 /* dkv_new - a verifier over the shared resolver (borrowed; must outlive it): at most
  * sig_max signatures checked per message (1..DKV_SIG_HARD_MAX), cache_max keys cached (0: no
- * cache). NULL when out of memory or OpenSSL has no SHA-1/SHA-256. */
-struct dkv *dkv_new(struct dns *d, unsigned sig_max, size_t cache_max) WUR;
+ * cache). With prev (the previous generation's verifier, or NULL) of the same cache_max, the
+ * cache is shared, so a reload keeps the keys. NULL when out of memory or OpenSSL has no
+ * SHA-1/SHA-256. */
+struct dkv *dkv_new(struct dns *d, unsigned sig_max, size_t cache_max, const struct dkv *prev) WUR;
 /* dkv_free - release (no message may still use it) */
 void dkv_free(struct dkv *v);
 /* dkv_get_stats - a copy of the cache counters */

@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 	size_t len;
 	char *msg = slurp(argv[1], &len);
 	struct dns *d = nxdns_resolver(NULL, 0, "dkim_bench");
-	struct dkv *v = d ? dkv_new(d, 8, 100) : NULL;
+	struct dkv *v = d ? dkv_new(d, 8, 100, NULL) : NULL;
 	if (msg == NULL || v == NULL || serve_keys(d) < 0) {
 		fprintf(stderr, "dkim_bench: cannot set up (message, resolver or keys)\n");
 		return 70;
