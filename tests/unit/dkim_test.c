@@ -3,11 +3,12 @@
  *
  * Messages in tests/data/dkim/ were signed once with Debian's python3-dkim and the keys
  * beside them (keys.zone holds the public halves, served as local data; broken.test's
- * queries get SERVFAIL from the forwarder). Each is fed as the milter feeds it: headers
- * one by one, end of headers, the body in two chunks, end of message; the result of
- * every signature and its reason are checked. Then the key cache: a second message with
- * the same key is answered from the cache, without a query, also by the verifier of a
- * reloaded configuration (the cache is handed over).
+ * queries get SERVFAIL from the forwarder); expired.eml (x= in 2020) and future.eml (t= in
+ * 2100) by timed.py there. Each is fed as the milter feeds it: headers one by one, end of
+ * headers, the body in two chunks, end of message; the result of every signature and its
+ * reason are checked. Then the key cache: a second message with the same key is answered
+ * from the cache, without a query, also by the verifier of a reloaded configuration (the
+ * cache is handed over).
  */
 #include "config.h"
 
@@ -36,6 +37,8 @@ static const struct {
     {"small-key.eml", 1, {DKV_POLICY}, "key too small (512 bits, RFC 8301)"},
     {"two-one-good.eml", 2, {DKV_PASS, DKV_FAIL}, "body hash mismatch"},
     {"servfail.eml", 1, {DKV_TEMPERROR}, "key lookup failed (DNS)"},
+    {"expired.eml", 1, {DKV_PERMERROR}, "signature expired"},
+    {"future.eml", 1, {DKV_PERMERROR}, "signature in the future"},
 };
 
 /* slurp - a whole file, NUL-terminated */
