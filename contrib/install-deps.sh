@@ -25,7 +25,7 @@ case "$mode" in
 esac
 
 build_pkgs="build-essential autoconf automake libtool pkg-config
-	libmilter-dev libpcre2-dev libspf2-dev libopendkim-dev libopendmarc-dev
+	libmilter-dev libpcre2-dev libspf2-dev libssl-dev libopendmarc-dev
 	libunbound-dev libevent-dev libsqlite3-dev
 	libgmime-3.0-dev libpsl-dev libidn2-dev publicsuffix"
 # Hyperscan prefilters the rules' patterns; Debian builds it for amd64 only
@@ -34,7 +34,7 @@ if [ "$(dpkg --print-architecture)" = amd64 ]; then
 	build_pkgs="$build_pkgs libhyperscan-dev"
 fi
 test_pkgs="postfix swaks unbound bind9-dnsutils iproute2 m4 libwrap0 python3
-	procps clang-format git python3-yaml python3-authres sqlite3 python3-dkim opendkim-tools"
+	procps clang-format git python3-yaml python3-authres sqlite3 python3-dkim"
 # dbconfig-no-thanks: opendmarc's database set-up is not wanted (without it
 # apt picks dbconfig-mysql and a MariaDB client); util-linux: unshare, mount
 bench_pkgs="rspamd opendkim opendmarc dbconfig-no-thanks util-linux"

@@ -1,8 +1,9 @@
 /*
- * dkim.h - DKIM verification (RFC 6376, RFC 8463, RFC 8301) on libopendkim, fed as the
- * message arrives, with every key lookup through dns.* and a shared key cache.
+ * dkim.h - DKIM verification (RFC 6376, RFC 8463, RFC 8301) on OpenSSL, fed as the message
+ * arrives, with every key lookup through dns.* and a shared cache of parsed keys. Results
+ * and reasons are those libopendkim 2.11 gave (milter/dkim.c says how).
  *
- * The prefix is dkv_ ("DKIM verify"): libopendkim owns dkim_.
+ * The prefix is dkv_ ("DKIM verify").
  */
 #ifndef PORTCULLIS_DKIM_H
 #define PORTCULLIS_DKIM_H
@@ -56,9 +57,11 @@ struct dkv;
 struct dkv_msg;
 
 /* dkv_new - a verifier over the shared resolver (borrowed; must outlive it): at most
- * sig_max signatures checked per message (1..DKV_SIG_HARD_MAX), cache_max key records
- * cached (0: no cache). NULL when out of memory or libopendkim cannot start. */
-struct dkv *dkv_new(struct dns *d, unsigned sig_max, size_t cache_max) WUR;
+ * sig_max signatures checked per message (1..DKV_SIG_HARD_MAX), cache_max keys cached (0: no
+ * cache). With prev (the previous generation's verifier, or NULL) of the same cache_max, the
+ * cache is shared, so a reload keeps the keys. NULL when out of memory or OpenSSL has no
+ * SHA-1/SHA-256. */
+struct dkv *dkv_new(struct dns *d, unsigned sig_max, size_t cache_max, const struct dkv *prev) WUR;
 /* dkv_free - release (no message may still use it) */
 void dkv_free(struct dkv *v);
 /* dkv_get_stats - a copy of the cache counters */

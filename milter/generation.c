@@ -9,7 +9,8 @@
  *	A message takes a reference with gen_current at MAIL FROM and drops it
  *	when it ends, so a reload never changes the rules under a message.
  *	The resolver is shared with the next generation when its settings are
- *	unchanged, so a reload keeps the DNS cache (and the counters).
+ *	unchanged, so a reload keeps the DNS cache (and the counters); the
+ *	DKIM key cache is shared when its size is unchanged.
  *
  * THREAD SAFETY
  *	The current pointer is read and swapped under a mutex, and the
@@ -72,13 +73,14 @@ static int replists(struct generation *g, const struct conf *c)
 	return 0;
 }
 
-/* gen_load_auth - the DKIM verifier and the DMARC evaluator, as configured */
-static int gen_load_auth(struct generation *g, struct errlist *errs)
+/* gen_load_auth - the DKIM verifier (keeping the key cache of cur's) and the DMARC
+ * evaluator, as configured */
+static int gen_load_auth(struct generation *g, const struct generation *cur, struct errlist *errs)
 {
 	const struct conf *c = g->conf;
-	if (c->dkim &&
-	    (g->dkim = dkv_new(g->dns, c->dkim_signatures_max, c->dkim_key_cache)) == NULL) {
-		errlist_add(errs, c->file, 0, "cannot set up DKIM verification (libopendkim)");
+	if (c->dkim && (g->dkim = dkv_new(g->dns, c->dkim_signatures_max, c->dkim_key_cache,
+					  cur ? cur->dkim : NULL)) == NULL) {
+		errlist_add(errs, c->file, 0, "cannot set up DKIM verification (OpenSSL)");
 		return -1;
 	}
 	if (c->dmarc &&
@@ -136,22 +138,25 @@ struct generation *gen_load_rules(const char *conf_path, const char *rules_dir,
 	}
 	struct dns_opts o = {(const char *const *)c->dns_forwarders.v, c->dns_forwarders.n,
 			     c->dns_timeout * 1000, c->dns_trust_anchor, NULL};
-	/* the resolver and its cache outlive a reload that does not change its settings */
+	/* the resolver and its cache outlive a reload that does not change its settings; the
+	 * DKIM key cache outlives any reload that keeps its size */
 	struct generation *cur = gen_current();
 	if (cur && dns_matches(cur->dns, &o))
 		g->dns = dns_ref(cur->dns);
 	else
 		g->dns = dns_new(&o, c->file, errs);
-	gen_release(cur);
 	if (g->dns && c->spf)
 		g->spf = spf_new(g->dns, c->authserv_id, c->dns_timeout * 1000);
 	if (g->dns == NULL || (c->spf && g->spf == NULL)) {
 		if (g->dns)
 			errlist_add(errs, conf_path, 0, "out of memory setting up SPF");
+		gen_release(cur);
 		gen_free(g);
 		return NULL;
 	}
-	if (gen_load_auth(g, errs) < 0) {
+	int rc = gen_load_auth(g, cur, errs);
+	gen_release(cur);
+	if (rc < 0) {
 		gen_free(g);
 		return NULL;
 	}

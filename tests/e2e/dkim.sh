@@ -7,7 +7,7 @@
 # messages are signed at test time with Debian's python3-dkim. Each case checks the reply,
 # and for delivered mail our Authentication-Results as python3-authres parses it:
 #   DKIM: valid rsa and ed25519, body changed, signed header changed, key missing,
-#   revoked key, two signatures one good;
+#   revoked key, expired (x= an hour ago), two signatures one good;
 #   DMARC: pass via DKIM only and via SPF only, p=reject failing -> 550, p=quarantine
 #   failing -> held by Postfix, p=none failing -> delivered with dmarc=fail, strict
 #   alignment failing, sp= of an organisational domain under a public suffix
@@ -18,7 +18,7 @@ set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TESTS=16
+TESTS=17
 
 # send ID IFACE FROM - the prepared message ID from client IFACE with envelope sender FROM
 send() {
@@ -109,6 +109,8 @@ send key-missing 127.0.0.2 s@dkim.test
 tap_check "DKIM key missing: dkim=permerror" ar key-missing dkim permerror header.s=nokey
 send revoked 127.0.0.2 s@dkim.test
 tap_check "DKIM revoked key (p=): dkim=permerror" ar revoked dkim permerror header.s=revoked
+send expired 127.0.0.2 s@dkim.test
+tap_check "DKIM signature expired (x= past): dkim=permerror" ar expired dkim permerror header.s=rsa
 send two-sigs 127.0.0.2 s@dkim.test
 tap_check "two signatures, one good: one dkim=pass and one dkim=permerror" ar2 two-sigs
 send dmarc-dkim-only $OUT x@other.example.test

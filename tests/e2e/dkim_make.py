@@ -10,10 +10,14 @@
 import base64
 import os
 import sys
+import time
 
 import dkim
 
 out, keydir = sys.argv[1], sys.argv[2]
+sys.path.insert(0, keydir)
+sys.dont_write_bytecode = True  # nothing written into the source tree
+import timed  # noqa: E402 (tests/data/dkim/timed.py: signatures with chosen t= and x=)
 rsa = open(os.path.join(keydir, "rsa2048.key"), "rb").read()
 ed = open(os.path.join(keydir, "ed25519.key"), "rb").read()
 pub = {}
@@ -80,6 +84,11 @@ def sign(msg, selector, domain, key, algo=b"rsa-sha256"):
     return sig + msg
 
 
+def sign_timed(msg, selector, domain, key, tags):
+    return timed.sign(msg, selector.encode(), domain.encode(), key, tags,
+                      [b"from", b"to", b"subject", b"date", b"message-id"])
+
+
 cases = {}
 cases["rsa-pass"] = sign(message("rsa-pass", "a@dkim.test", "rsa"), "rsa", "dkim.test", rsa)
 cases["ed-pass"] = sign(message("ed-pass", "a@dkim.test", "ed25519"), "ed", "dkim.test", ed,
@@ -91,6 +100,9 @@ cases["header-changed"] = m.replace(b"Subject: original", b"Subject: altered")
 cases["key-missing"] = sign(message("key-missing", "a@dkim.test", "nokey"), "nokey", "dkim.test",
                             rsa)
 cases["revoked"] = sign(message("revoked", "a@dkim.test", "revoked"), "revoked", "dkim.test", rsa)
+now = int(time.time())
+cases["expired"] = sign_timed(message("expired", "a@dkim.test", "expired"), "rsa", "dkim.test",
+                              rsa, {b"t": str(now - 7200).encode(), b"x": str(now - 3600).encode()})
 m = sign(message("two-sigs", "a@dkim.test", "two"), "rsa", "dkim.test", rsa)
 cases["two-sigs"] = sign(m, "nokey", "dkim.test", rsa)
 # DMARC

@@ -4,7 +4,8 @@
 # source or in _build). Every library module (libportcullis_a_SOURCES in
 # Makefile.am) is compiled with the fuzzer's instrumentation.
 # Run one:  OUTDIR/rules_fuzz -max_total_time=60 OUTDIR/corpus-rules
-# (html_fuzz: the HTML tokenizer; mime_fuzz: mime_analyze as a whole)
+# (html_fuzz: the HTML tokenizer; mime_fuzz: mime_analyze as a whole; dkim_fuzz: the DKIM
+# tag lists, key records, canonicalizations and a message through the verifier)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$top/_fuzz}
@@ -17,10 +18,12 @@ srcs=$(sed -n '/^libportcullis_a_SOURCES/,/^$/p' "$top/Makefile.am" |
 	tr ' \t\\' '\n\n\n' | grep '\.c$')
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 	-I$cfgdir -I$top/milter -I$top/rules -I$top/policy
-	$(pkg-config --cflags libpcre2-8 libunbound gmime-3.0 libpsl libidn2 sqlite3 opendkim)"
-libs="$(pkg-config --libs libpcre2-8 libunbound gmime-3.0 libpsl libidn2 sqlite3 opendkim) -lopendmarc -lspf2 -lmilter -lpthread"
-for t in msgfile conf rules policy html mime; do
+	$(pkg-config --cflags libpcre2-8 libunbound gmime-3.0 libpsl libidn2 sqlite3 libcrypto)"
+libs="$(pkg-config --libs libpcre2-8 libunbound gmime-3.0 libpsl libidn2 sqlite3 libcrypto) -lopendmarc -lspf2 -lmilter -lpthread"
+for t in msgfile conf rules policy html mime dkim; do
+	extra=
+	[ "$t" = dkim ] && extra="tests/unit/nxdns.c -I$top/tests" # its resolver's NXDOMAIN server
 	# shellcheck disable=SC2086
-	(cd "$top" && clang $flags -o "$out/${t}_fuzz" "tests/fuzz/${t}_fuzz.c" $srcs $libs)
+	(cd "$top" && clang $flags -o "$out/${t}_fuzz" "tests/fuzz/${t}_fuzz.c" $extra $srcs $libs)
 	echo "built $out/${t}_fuzz"
 done

@@ -3,10 +3,12 @@
  *
  * Messages in tests/data/dkim/ were signed once with Debian's python3-dkim and the keys
  * beside them (keys.zone holds the public halves, served as local data; broken.test's
- * queries get SERVFAIL from the forwarder). Each is fed as the milter feeds it: headers
- * one by one, end of headers, the body in two chunks, end of message; the result of
- * every signature and its reason are checked. Then the key cache: a second message with
- * the same key is answered from the cache, without a query.
+ * queries get SERVFAIL from the forwarder); expired.eml (x= in 2020) and future.eml (t= in
+ * 2100) by timed.py there. Each is fed as the milter feeds it: headers one by one, end of
+ * headers, the body in two chunks, end of message; the result of every signature and its
+ * reason are checked. Then the key cache: a second message with the same key is answered
+ * from the cache, without a query, also by the verifier of a reloaded configuration (the
+ * cache is handed over).
  */
 #include "config.h"
 
@@ -35,6 +37,8 @@ static const struct {
     {"small-key.eml", 1, {DKV_POLICY}, "key too small (512 bits, RFC 8301)"},
     {"two-one-good.eml", 2, {DKV_PASS, DKV_FAIL}, "body hash mismatch"},
     {"servfail.eml", 1, {DKV_TEMPERROR}, "key lookup failed (DNS)"},
+    {"expired.eml", 1, {DKV_PERMERROR}, "signature expired"},
+    {"future.eml", 1, {DKV_PERMERROR}, "signature in the future"},
 };
 
 /* slurp - a whole file, NUL-terminated */
@@ -128,7 +132,7 @@ int main(void)
 	if (d == NULL)
 		return 1;
 	load_keys(d);
-	struct dkv *v = dkv_new(d, 8, 16);
+	struct dkv *v = dkv_new(d, 8, 16, NULL);
 	ok(v != NULL, "verifier made");
 	for (size_t i = 0; v && i < ARRAY_LEN(cases); i++) {
 		struct dkv_result r;
@@ -154,8 +158,17 @@ int main(void)
 	dkv_get_stats(v, &after);
 	is_int(after.hits - before.hits, 1, "the key came from the cache");
 	is_int(nxdns_seen("rsa._domainkey.sig.test"), q0, "no query left the resolver");
+	/* a reload: the next verifier takes the cache over, even once the old one is gone */
+	struct dkv *next = dkv_new(d, 8, 16, v);
+	dkv_free(v);
+	v = next;
+	ok(v && verify(v, "rsa-pass.eml", &r) == 0 && r.n == 1 && r.sigs[0].result == DKV_PASS,
+	   "after a reload: pass");
+	if (v)
+		dkv_result_free(&r);
+	is_int(nxdns_seen("rsa._domainkey.sig.test"), q0, "after a reload: the key still cached");
 	/* a limit of one signature: the second is not checked */
-	struct dkv *one = dkv_new(d, 1, 0);
+	struct dkv *one = dkv_new(d, 1, 0, NULL);
 	ok(one && verify(one, "two-one-good.eml", &r) == 0 && r.n == 2 && r.unchecked == 1 &&
 	       r.sigs[1].result == DKV_POLICY,
 	   "dkim_signatures_max 1: the second signature is policy (not checked)");

@@ -7,9 +7,9 @@
  * DESCRIPTION
  *	Verifies MESSAGE (signed with a key of tests/data/dkim/keys.zone, served as
  *	local data) once to fill the key cache, then N times (default 2000) as the
- *	milter feeds it, and prints the CPU time per verification. The time
- *	includes libopendkim decoding the key from the cached record text on every
- *	message (it has no hook for a parsed key).
+ *	milter feeds it, and prints the CPU time per verification: headers, the
+ *	header hash and its signature check with the cached (parsed) key, the body
+ *	canonicalized and hashed, the outcome.
  */
 #include "config.h"
 
@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 	size_t len;
 	char *msg = slurp(argv[1], &len);
 	struct dns *d = nxdns_resolver(NULL, 0, "dkim_bench");
-	struct dkv *v = d ? dkv_new(d, 8, 100) : NULL;
+	struct dkv *v = d ? dkv_new(d, 8, 100, NULL) : NULL;
 	if (msg == NULL || v == NULL || serve_keys(d) < 0) {
 		fprintf(stderr, "dkim_bench: cannot set up (message, resolver or keys)\n");
 		return 70;
