@@ -40,6 +40,7 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,20 +127,90 @@ int mime_note(struct mime_result *r, const char *name, const char *fmt, ...)
 	return 0;
 }
 
-/* mime_list_has - linear search (lists are short: urls_max) */
+/* One slot of a list's hash index. */
+struct mime_slot {
+	uint32_t idx;  /* the value's index + 1; 0: empty */
+	uint32_t hash; /* its hash (the low bits) */
+};
+
+/* list_hash - a hash of s (len bytes), eight bytes at a time */
+static uint32_t list_hash(const char *s, size_t len)
+{
+	uint64_t h = (uint64_t)len * 0x9E3779B97F4A7C15u, w;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s + i, len - i);
+	h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+	return (uint32_t)(h ^ h >> 29);
+}
+
+/* list_find - the index slot where s (of hash h) is, or the empty slot where it would go */
+static struct mime_slot *list_find(const struct mime_list *l, const char *s, size_t len, uint32_t h)
+{
+	size_t mask = l->nslot - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		struct mime_slot *e = &l->slot[i];
+		if (e->idx == 0 || (e->hash == h && l->len[e->idx - 1] == len &&
+				    memcmp(l->v[e->idx - 1], s, len) == 0))
+			return e;
+	}
+}
+
+/* list_index - an index with room for one more value (built or doubled as needed); -1
+ * when out of memory */
+static int list_index(struct mime_list *l)
+{
+	if (l->slot && (l->n + 1) * 2 <= l->nslot)
+		return 0;
+	size_t ns = l->nslot ? l->nslot * 2 : 32;
+	while ((l->n + 1) * 2 > ns)
+		ns *= 2;
+	if (l->n >= UINT32_MAX / 2)
+		return -1; /* no list holds that many values */
+	struct mime_slot *slot = calloc(ns, sizeof(*slot)), *old = l->slot;
+	if (slot == NULL)
+		return -1;
+	size_t nold = l->nslot;
+	l->slot = slot;
+	l->nslot = ns;
+	if (old == NULL) { /* a list that had none: every value, the first of equals kept */
+		for (size_t i = 0; i < l->n; i++) {
+			uint32_t h = list_hash(l->v[i], l->len[i]);
+			struct mime_slot *e = list_find(l, l->v[i], l->len[i], h);
+			if (e->idx == 0)
+				*e = (struct mime_slot){(uint32_t)i + 1, h};
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < nold; i++) /* distinct values: each to its first empty slot */
+		for (size_t k = old[i].hash & (ns - 1); old[i].idx; k = (k + 1) & (ns - 1))
+			if (slot[k].idx == 0) {
+				slot[k] = old[i];
+				break;
+			}
+	free(old);
+	return 0;
+}
+
+/* mime_list_has - through the index when the list has one */
 int mime_list_has(const struct mime_list *l, const char *s, size_t len)
 {
+	if (l->slot)
+		return list_find(l, s, len, list_hash(s, len))->idx != 0;
 	for (size_t i = 0; i < l->n; i++)
 		if (l->len[i] == len && memcmp(l->v[i], s, len) == 0)
 			return 1;
 	return 0;
 }
 
-/* mime_list_add - append a copy */
-int mime_list_add(struct mime_list *l, const char *s, size_t len, size_t max)
+/* list_push - append a copy of s (len bytes); its index, or -1 when out of memory */
+static long list_push(struct mime_list *l, const char *s, size_t len)
 {
-	if (l->n >= max)
-		return 0;
 	if (l->n == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 8;
 		char **v = realloc(l->v, nc * sizeof(*v));
@@ -158,7 +229,44 @@ int mime_list_add(struct mime_list *l, const char *s, size_t len, size_t max)
 	memcpy(c, s, len);
 	c[len] = '\0';
 	l->v[l->n] = c;
-	l->len[l->n++] = len;
+	l->len[l->n] = len;
+	return (long)l->n++;
+}
+
+/* mime_list_add - append a copy (the index, if any, learns it) */
+int mime_list_add(struct mime_list *l, const char *s, size_t len, size_t max)
+{
+	if (l->n >= max)
+		return 0;
+	if (l->slot && list_index(l) < 0)
+		return -1;
+	long i = list_push(l, s, len);
+	if (i < 0)
+		return -1;
+	if (l->slot) {
+		uint32_t h = list_hash(s, len);
+		struct mime_slot *e = list_find(l, s, len, h);
+		if (e->idx == 0)
+			*e = (struct mime_slot){(uint32_t)i + 1, h};
+	}
+	return 1;
+}
+
+/* mime_list_add_unique - one hash lookup, then append */
+int mime_list_add_unique(struct mime_list *l, const char *s, size_t len, size_t max)
+{
+	if (list_index(l) < 0)
+		return -1;
+	uint32_t h = list_hash(s, len);
+	struct mime_slot *e = list_find(l, s, len, h);
+	if (e->idx != 0)
+		return 2;
+	if (l->n >= max)
+		return 0;
+	long i = list_push(l, s, len);
+	if (i < 0)
+		return -1;
+	*e = (struct mime_slot){(uint32_t)i + 1, h};
 	return 1;
 }
 
@@ -169,6 +277,7 @@ void mime_list_free(struct mime_list *l)
 		free(l->v[i]);
 	free(l->v);
 	free(l->len);
+	free(l->slot);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -482,14 +591,13 @@ static int attachment(struct walk *w, struct mime_part *p)
 	struct mime_result *r = w->r;
 	p->attachment = 1;
 	size_t max = w->o->parts_max;
-	if (p->filename && !mime_list_has(&r->att_name, p->filename, strlen(p->filename)) &&
-	    mime_list_add(&r->att_name, p->filename, strlen(p->filename), max) < 0)
+	if (p->filename &&
+	    mime_list_add_unique(&r->att_name, p->filename, strlen(p->filename), max) < 0)
 		return -1;
-	if (!mime_list_has(&r->att_type, p->type, strlen(p->type)) &&
-	    mime_list_add(&r->att_type, p->type, strlen(p->type), max) < 0)
+	if (mime_list_add_unique(&r->att_type, p->type, strlen(p->type), max) < 0)
 		return -1;
-	if (p->sniffed && !mime_list_has(&r->att_type, p->sniffed, strlen(p->sniffed)) &&
-	    mime_list_add(&r->att_type, p->sniffed, strlen(p->sniffed), max) < 0)
+	if (p->sniffed &&
+	    mime_list_add_unique(&r->att_type, p->sniffed, strlen(p->sniffed), max) < 0)
 		return -1;
 	return 0;
 }

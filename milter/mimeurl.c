@@ -336,17 +336,12 @@ int mime_url_add(struct mime_result *r, unsigned urls_max, const char *url, size
 	int rc = norm(url, len, u, &ul, h);
 	if (rc <= 0)
 		return rc;
-	int known = mime_list_has(&r->urls, u, ul);
-	const char *d = !known || shown ? domain_of(r, h) : "";
-	if (!known) {
-		int added = mime_list_add(&r->urls, u, ul, urls_max);
-		if (added < 0 ||
-		    (added == 0 && mime_note(r, "mime.urls_exceeded", "%u", urls_max) < 0))
-			return -1;
-		if (added && !mime_list_has(&r->domains, d, strlen(d)) &&
-		    mime_list_add(&r->domains, d, strlen(d), urls_max) < 0)
-			return -1;
-	}
+	int added = mime_list_add_unique(&r->urls, u, ul, urls_max);
+	if (added < 0 || (added == 0 && mime_note(r, "mime.urls_exceeded", "%u", urls_max) < 0))
+		return -1;
+	const char *d = added != 2 || shown ? domain_of(r, h) : "";
+	if (added == 1 && mime_list_add_unique(&r->domains, d, strlen(d), urls_max) < 0)
+		return -1;
 	if (shown && shown_domain(shown, shown_len, sd) && strcmp(sd, d) != 0 &&
 	    mime_note(r, "mime.link_mismatch", "%s -> %s", sd, d) < 0)
 		return -1;

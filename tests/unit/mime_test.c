@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -255,6 +256,35 @@ static void test_urls(void)
 	mime_result_free(&r);
 }
 
+/* test_lists - values kept once through the hash index, in order, within max */
+static void test_lists(void)
+{
+	struct mime_list l;
+	memset(&l, 0, sizeof(l));
+	char v[32];
+	int bad = 0;
+	for (int round = 0; round < 2; round++) /* the second round finds them all there */
+		for (int i = 0; i < 300; i++) {
+			int n = snprintf(v, sizeof(v), "value-%d", i);
+			int rc = mime_list_add_unique(&l, v, (size_t)n, 250);
+			bad += rc != (round == 0 && i < 250 ? 1 : i < 250 ? 2 : 0);
+		}
+	ok(bad == 0 && l.n == 250 && strcmp(l.v[0], "value-0") == 0 &&
+	       strcmp(l.v[249], "value-249") == 0 && has(&l, "value-100") && !has(&l, "value-260"),
+	   "add_unique: 1 added, 2 there already, 0 full; order kept");
+	ok(mime_list_add_unique(&l, "", 0, 251) == 1 && mime_list_add_unique(&l, "", 0, 251) == 2,
+	   "add_unique: the empty value is a value");
+	mime_list_free(&l);
+	for (int i = 0; i < 20; i++) /* a plain list with duplicates, then an index on it */
+		if (mime_list_add(&l, i % 2 ? "odd" : "even", i % 2 ? 3 : 4, 100) != 1)
+			bad++;
+	ok(bad == 0 && mime_list_add_unique(&l, "odd", 3, 100) == 2 &&
+	       mime_list_add_unique(&l, "new", 3, 100) == 1 && l.n == 21 &&
+	       mime_list_add(&l, "new", 3, 100) == 1 && l.n == 22 && has(&l, "even"),
+	   "an index over a list that has duplicates already");
+	mime_list_free(&l);
+}
+
 /* test_sniff - types from the first bytes */
 static void test_sniff(void)
 {
@@ -419,6 +449,7 @@ int main(void)
 	test_names();
 	test_html();
 	test_urls();
+	test_lists();
 	test_sniff();
 	test_structure();
 	test_limits();
