@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -46,8 +47,11 @@ int mime_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *e = p + len;
 	while (p < e) {
-		if (*p < 0x80) {
+		if (*p < 0x80) { /* ASCII: eight bytes at a time while it lasts */
+			uint64_t w;
 			p++;
+			while (e - p >= 8 && (memcpy(&w, p, 8), (w & 0x8080808080808080u) == 0))
+				p += 8;
 			continue;
 		}
 		size_t n;
