@@ -483,25 +483,6 @@ static int describe(struct mime_result *r, size_t i, const struct hview *h, int 
 	return rc;
 }
 
-/* b64_junk - does base64 text hold bytes outside the alphabet, blanks and padding, or
- * data after the padding? */
-static int b64_junk(const char *s, size_t n)
-{
-	int pad = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		if (c == '=') {
-			pad = 1;
-			continue;
-		}
-		if (pad || !(isalnum(c) || c == '+' || c == '/') || c >= 0x80)
-			return 1;
-	}
-	return 0;
-}
-
 #define DECODE_CHUNK 65536 /* encoded bytes decoded per step */
 
 /* decode - the transfer decoding of part i's body: *out points into body or into *owned.
@@ -520,23 +501,21 @@ static int decode(struct walk *w, size_t i, const char *body, size_t len, size_t
 		*cut = len > max;
 		return 0;
 	}
-	GMimeEncoding st;
-	g_mime_encoding_init_decode(&st, b64 ? GMIME_CONTENT_ENCODING_BASE64
-					     : GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-	size_t size = g_mime_encoding_outlen(&st, len);
-	if (size > max + g_mime_encoding_outlen(&st, DECODE_CHUNK))
-		size = max + g_mime_encoding_outlen(&st, DECODE_CHUNK);
+	/* a step writes at most its input + 3 bytes, and starts below max */
+	size_t size = (len < max + DECODE_CHUNK ? len : max + DECODE_CHUNK) + 3;
 	char *d = malloc(size + 1);
 	if (d == NULL)
 		return -1;
 	size_t n = 0, pos = 0;
+	int state = 0;
+	unsigned save = 0, junk = 0;
 	while (pos < len && n < max) {
 		size_t c = len - pos < DECODE_CHUNK ? len - pos : DECODE_CHUNK;
-		n += g_mime_encoding_step(&st, body + pos, c, d + n);
+		n += b64 ? mime_b64_step(body + pos, c, d + n, &state, &save, &junk)
+			 : mime_qp_step(body + pos, c, d + n, &state, &save);
 		pos += c;
 	}
-	if (b64 && b64_junk(body, pos) &&
-	    mime_note(w->r, "mime.bad_base64", "%s", w->r->parts[i].path) < 0) {
+	if (junk && mime_note(w->r, "mime.bad_base64", "%s", w->r->parts[i].path) < 0) {
 		free(d);
 		return -1;
 	}

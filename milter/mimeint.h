@@ -49,6 +49,16 @@ int mime_url_add(struct mime_result *r, unsigned urls_max, const char *url, size
 /* mime_url_scan - the bare URLs in text (http://, https://, ftp://, www.) into r */
 int mime_url_scan(struct mime_result *r, unsigned urls_max, const char *text, size_t len) WUR;
 
+/* mime_qp_step - quoted-printable decoding of in (len bytes) into out (room for len + 2
+ * bytes), as GMime's g_mime_encoding_quoted_decode_step: *state and *save (both 0 at the
+ * start) carry what one step leaves to the next. The bytes written. */
+size_t mime_qp_step(const char *in, size_t len, char *out, int *state, unsigned *save);
+/* mime_b64_step - base64 likewise (g_mime_encoding_base64_decode_step), out with room for
+ * len + 3 bytes; *junk (0 at the start) set when a byte is neither base64, a blank nor
+ * '=', or data follows the padding. */
+size_t mime_b64_step(const char *in, size_t len, char *out, int *state, unsigned *save,
+		     unsigned *junk);
+
 /* mime_sniff - the type the first bytes say (a static string), or NULL when unknown */
 const char *mime_sniff(const unsigned char *p, size_t len);
 

@@ -1,13 +1,17 @@
 #!/bin/sh
-# build.sh [OUTDIR] - build the libFuzzer targets with clang (ASan+UBSan).
+# build.sh [OUTDIR [TARGET...]] - build the libFuzzer targets (all, or those named:
+# mime decode ...) with clang (ASan+UBSan).
 # Needs clang and libclang-rt-14-dev, and a configured tree (config.h in the
 # source or in _build). Every library module (libportcullis_a_SOURCES in
 # Makefile.am) is compiled with the fuzzer's instrumentation.
 # Run one:  OUTDIR/rules_fuzz -max_total_time=60 OUTDIR/corpus-rules
-# (html_fuzz: the HTML tokenizer; mime_fuzz: mime_analyze as a whole)
+# (html_fuzz: the HTML tokenizer; mime_fuzz: mime_analyze as a whole; decode_fuzz:
+# the transfer decoders against GMime's)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$top/_fuzz}
+[ $# -gt 0 ] && shift
+targets=${*:-msgfile conf rules policy html mime decode}
 mkdir -p "$out"
 cfgdir=$top
 [ -f "$cfgdir/config.h" ] || cfgdir=$top/_build
@@ -19,7 +23,7 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
 	-I$cfgdir -I$top/milter -I$top/rules -I$top/policy
 	$(pkg-config --cflags libpcre2-8 libunbound gmime-3.0 libpsl libidn2 sqlite3 opendkim)"
 libs="$(pkg-config --libs libpcre2-8 libunbound gmime-3.0 libpsl libidn2 sqlite3 opendkim) -lopendmarc -lspf2 -lmilter -lpthread"
-for t in msgfile conf rules policy html mime; do
+for t in $targets; do
 	# shellcheck disable=SC2086
 	(cd "$top" && clang $flags -o "$out/${t}_fuzz" "tests/fuzz/${t}_fuzz.c" $srcs $libs)
 	echo "built $out/${t}_fuzz"
