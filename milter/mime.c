@@ -640,30 +640,34 @@ static int leaf(struct walk *w, size_t i, const char *body, size_t len)
 
 /* find_delim - the next delimiter line of boundary b (with its leading "--") at or after
  * off: its start in *at, the offset past it in *next; 1 found (*close: a close delimiter),
- * 0 none */
+ * 0 none. Only line starts are looked at (memchr finds them). */
 static int find_delim(const char *p, size_t len, size_t off, const char *b, size_t blen, size_t *at,
 		      size_t *next, int *close)
 {
-	while (off + blen <= len) {
-		const char *h = memmem(p + off, len - off, b, blen);
-		if (h == NULL)
-			return 0;
-		size_t s = (size_t)(h - p);
-		off = s + 1;
-		if (s > 0 && p[s - 1] != '\n')
+	for (size_t s = off; s < len;) {
+		if (s > 0 && p[s - 1] != '\n') { /* to the next line's start */
+			const char *nl = memchr(p + s, '\n', len - s);
+			if (nl == NULL)
+				return 0;
+			s = (size_t)(nl - p) + 1;
 			continue;
+		}
 		size_t q = s + blen;
+		if (q > len || p[s] != '-' || memcmp(p + s, b, blen) != 0) {
+			s++; /* not here: on to the next line */
+			continue;
+		}
 		*close = q + 1 < len && p[q] == '-' && p[q + 1] == '-';
 		if (*close) /* RFC 2046 5.1.1: what follows the close delimiter is ignored */
 			q += 2;
-		else if (q < len && p[q] != ' ' && p[q] != '\t' && p[q] != '\r' && p[q] != '\n')
-			continue; /* "--boundaryX": another boundary that starts the same */
-		while (q < len && p[q] != '\n')
-			q++; /* the rest of a delimiter line is ignored (as mime4j and GMime do) */
-		if (q < len)
-			q++; /* the LF */
+		else if (q < len && p[q] != ' ' && p[q] != '\t' && p[q] != '\r' && p[q] != '\n') {
+			s++; /* "--boundaryX": another boundary that starts the same */
+			continue;
+		}
+		const char *nl = q < len ? memchr(p + q, '\n', len - q) : NULL;
+		/* the rest of a delimiter line is ignored (as mime4j and GMime do), with its LF */
 		*at = s;
-		*next = q;
+		*next = nl ? (size_t)(nl - p) + 1 : len;
 		return 1;
 	}
 	return 0;

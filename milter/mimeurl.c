@@ -368,12 +368,19 @@ static size_t bare(struct mime_result *r, unsigned max, const char *s, size_t n,
 	return e ? e : 1;
 }
 
-/* next_www - the next "www." or "WWW." at or after i, or NULL */
+/* next_www - the next "www." or "WWW." at or after i, or NULL: each '.' from i + 3 on
+ * (fewer in text than the letters a search for the words would stop at) is looked behind */
 static const char *next_www(const char *text, size_t len, size_t i)
 {
-	const char *w = memmem(text + i, len - i, "www.", 4);
-	const char *W = memmem(text + i, len - i, "WWW.", 4);
-	return w == NULL || (W && W < w) ? W : w;
+	for (size_t k = i + 3; k < len;) {
+		const char *d = memchr(text + k, '.', len - k);
+		if (d == NULL)
+			return NULL;
+		if (memcmp(d - 3, "www", 3) == 0 || memcmp(d - 3, "WWW", 3) == 0)
+			return d - 3;
+		k = (size_t)(d - text) + 1;
+	}
+	return NULL;
 }
 
 /* mime_url_scan - bare URLs: "scheme://" and "www." at a word's start */
