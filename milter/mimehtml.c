@@ -162,7 +162,9 @@ static unsigned tag_kind(const char *name)
 	size_t lo = 0, hi = ARRAY_LEN(tags);
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = strcmp(name, tags[mid].name);
+		int c = (unsigned char)name[0] - (unsigned char)tags[mid].name[0];
+		if (c == 0) /* most steps end at the first letter */
+			c = strcmp(name + 1, tags[mid].name + 1);
 		if (c == 0)
 			return tags[mid].kind;
 		if (c < 0)
@@ -200,7 +202,25 @@ static char lower(char c)
 /* put - append text (UTF-8) to b, blanks collapsed */
 static void put(struct hctx *h, const char *s, size_t n, struct buf *b, int *space)
 {
-	size_t run = 0;
+	if (h->err)
+		return;
+	if (buf_room(b, n) == BUF_OK) { /* it fits whole (the common case): written in place */
+		char *o = b->data + b->len;
+		for (size_t i = 0; i < n; i++) {
+			if (!is_blank((unsigned char)s[i])) {
+				*o++ = s[i];
+				*space = 0;
+			} else {
+				if (!*space && o != b->data)
+					*o++ = ' ';
+				*space = 1;
+			}
+		}
+		b->len = (size_t)(o - b->data);
+		b->data[b->len] = '\0';
+		return;
+	}
+	size_t run = 0; /* near the cap: run by run, what does not fit is dropped */
 	for (size_t i = 0; i < n && !h->err; i++) {
 		if (!is_blank((unsigned char)s[i])) {
 			run++;
