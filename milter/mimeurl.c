@@ -52,25 +52,41 @@ void mime_lib_init(void)
 		psl = psl_builtin();
 }
 
+/* is_alpha, is_digit, is_alnum - ASCII classes (the C locale's, without a call) */
+static int is_alpha(int c)
+{
+	return (unsigned)((c | 0x20) - 'a') < 26;
+}
+
+static int is_digit(int c)
+{
+	return (unsigned)(c - '0') < 10;
+}
+
+static int is_alnum(int c)
+{
+	return is_alpha(c) || is_digit(c);
+}
+
 /* hexv - 0..15 or -1 */
 static int hexv(int c)
 {
-	if (c >= '0' && c <= '9')
+	if (is_digit(c))
 		return c - '0';
-	c = tolower(c);
+	c |= 0x20;
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 /* unreserved - RFC 3986 unreserved characters: their escapes are decoded */
 static int unreserved(int c)
 {
-	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+	return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 /* host_char - what may be left in a host name after decoding */
 static int host_char(int c)
 {
-	return isalnum(c) || c == '-' || c == '.' || c == '_' || c >= 0x80;
+	return is_alnum(c) || c == '-' || c == '.' || c == '_' || c >= 0x80;
 }
 
 /* clean - the URL without surrounding blanks, with tabs and line breaks dropped and
@@ -81,22 +97,26 @@ static size_t clean(const char *in, size_t len, char *out)
 		in++, len--;
 	while (len && (unsigned char)in[len - 1] <= ' ')
 		len--;
-	size_t n = 0;
-	for (size_t i = 0; i < len && n < URL_MAX * 2; i++)
+	size_t n = 0, i = 0, m = len < URL_MAX * 2 ? len : URL_MAX * 2;
+	while (i < m && in[i] != '\t' && in[i] != '\r' && in[i] != '\n' && in[i] != '\\')
+		i++;
+	memcpy(out, in, i); /* up to the first byte to drop or change: as it is */
+	for (n = i; i < len && n < URL_MAX * 2; i++)
 		if (in[i] != '\t' && in[i] != '\r' && in[i] != '\n')
 			out[n++] = in[i] == '\\' ? '/' : in[i];
 	return n;
 }
 
-/* scheme - the scheme's length (before ':') when it is one we keep, else 0 */
+/* scheme - the scheme's length (before ':') when it is one we keep (http, https, ftp, in
+ * any case), else 0 */
 static size_t scheme(const char *s, size_t n)
 {
-	static const char *const keep[] = {"http", "https", "ftp"};
-	for (size_t i = 0; i < ARRAY_LEN(keep); i++) {
-		size_t k = strlen(keep[i]);
-		if (n > k && strncasecmp(s, keep[i], k) == 0 && s[k] == ':')
-			return k;
-	}
+	if (n > 4 && (s[0] | 0x20) == 'h' && (s[1] | 0x20) == 't' && (s[2] | 0x20) == 't' &&
+	    (s[3] | 0x20) == 'p')
+		return s[4] == ':' ? 4 : n > 5 && (s[4] | 0x20) == 's' && s[5] == ':' ? 5 : 0;
+	if (n > 3 && (s[0] | 0x20) == 'f' && (s[1] | 0x20) == 't' && (s[2] | 0x20) == 'p' &&
+	    s[3] == ':')
+		return 3;
 	return 0;
 }
 
@@ -123,9 +143,12 @@ static long norm_host(const char *h, size_t n, char *host)
 	while (k && raw[k - 1] == '.')
 		k--;
 	raw[k] = '\0';
-	if (k == 0 || raw[0] == '.' || memmem(raw, k, "..", 2))
+	if (k == 0 || raw[0] == '.')
 		return 0;
-	if (ascii) { /* the common case: no IDNA work */
+	for (size_t i = 1; i < k; i++)
+		if (raw[i] == '.' && raw[i - 1] == '.')
+			return 0; /* an empty label */
+	if (ascii) {              /* the common case: no IDNA work */
 		memcpy(host, raw, k + 1);
 		return (long)k;
 	}
@@ -194,23 +217,19 @@ static int norm(const char *in, size_t len, char *out, size_t *outlen, char *hos
 		return 0;
 	while (i < n && s[i] == '/')
 		i++;
-	size_t a = i; /* the authority: [userinfo@]host[:port] */
-	while (i < n && s[i] != '/' && s[i] != '?' && s[i] != '#')
-		i++;
-	const char *at = NULL;
-	for (size_t k = a; k < i; k++)
-		if (s[k] == '@')
-			at = s + k;
-	size_t hs = at ? (size_t)(at - s) + 1 : a, he = i, port = 0;
-	for (size_t k = he; k > hs; k--)
-		if (s[k - 1] == ':') {
-			for (size_t d = k; d < he && port < 100000; d++)
-				port = isdigit((unsigned char)s[d])
-					   ? port * 10 + (size_t)(s[d] - '0')
-					   : 100000;
-			he = k - 1;
-			break;
-		}
+	size_t a = i, at = 0, colon = 0; /* the authority: [userinfo@]host[:port] */
+	for (; i < n && s[i] != '/' && s[i] != '?' && s[i] != '#'; i++)
+		if (s[i] == '@')
+			at = i + 1; /* just past the last '@' */
+		else if (s[i] == ':')
+			colon = i + 1; /* and the last ':' */
+	size_t hs = at ? at : a, he = i, port = 0;
+	if (colon > hs) { /* a port: the last ':' of the host part */
+		for (size_t d = colon; d < he && port < 100000; d++)
+			port = is_digit((unsigned char)s[d]) ? port * 10 + (size_t)(s[d] - '0')
+							     : 100000;
+		he = colon - 1;
+	}
 	const char *sch = sl == 0              ? "http"
 			  : sl == 5            ? "https"
 			  : tolower(*s) == 'h' ? "http"
@@ -403,7 +422,7 @@ int mime_url_scan(struct mime_result *r, unsigned urls_max, const char *text, si
 			continue;
 		}
 		size_t at = (size_t)(c - text), s = at;
-		while (s > 0 && s + 6 > at && isalpha((unsigned char)text[s - 1]))
+		while (s > 0 && s + 6 > at && is_alpha((unsigned char)text[s - 1]))
 			s--;
 		if (at + 2 < len && text[at + 1] == '/' && text[at + 2] == '/' &&
 		    scheme(text + s, len - s) == at - s && at > s &&
