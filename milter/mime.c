@@ -62,6 +62,7 @@ struct walk {
 	const struct mime_opts *o; /* borrowed */
 	struct mime_result *r;     /* borrowed: where results go */
 	int has_plain, has_html;   /* body text seen of each kind (for mime.html_only) */
+	size_t text_bytes;         /* the bytes of r->text's values */
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -586,33 +587,39 @@ static int attachment(struct walk *w, struct mime_part *p)
 static int text(struct walk *w, size_t i, const char *d, size_t n)
 {
 	struct mime_result *r = w->r;
-	size_t used = 0;
-	for (size_t k = 0; k < r->text.n; k++)
-		used += r->text.len[k];
-	size_t room = w->o->total_bytes_max > used ? w->o->total_bytes_max - used : 0;
+	const struct mime_part *p = &r->parts[i];
+	size_t max = w->o->total_bytes_max;
+	size_t room = max > w->text_bytes ? max - w->text_bytes : 0;
 	if (room == 0)
-		return mime_note(r, "mime.bytes_exceeded", "%s", r->parts[i].path);
+		return mime_note(r, "mime.bytes_exceeded", "%s", p->path);
 	struct buf u, vis;
 	buf_init(&u, room);
 	buf_init(&vis, room);
 	int unknown = 0, rc = -1;
-	int html = strcmp(r->parts[i].type, "text/html") == 0;
-	if (mime_utf8(r->parts[i].charset, d, n, &u, &unknown) < 0)
-		goto done;
-	if (unknown && mime_note(r, "mime.charset_unknown", "%s %s", r->parts[i].path,
-				 r->parts[i].charset) < 0)
+	int html = strcmp(p->type, "text/html") == 0;
+	const char *s = d; /* the text in UTF-8: d itself when it is already (no copy) */
+	size_t sn = n;
+	if (n > room || !mime_utf8_as_is(p->charset, d, n)) {
+		if (mime_utf8(p->charset, d, n, &u, &unknown) < 0)
+			goto done;
+		s = u.data ? u.data : "";
+		sn = u.len;
+	}
+	if (unknown && mime_note(r, "mime.charset_unknown", "%s %s", p->path, p->charset) < 0)
 		goto done;
 	if (html) {
 		w->has_html = 1;
-		if (mime_html(r, w->o->urls_max, u.data ? u.data : "", u.len, &vis) < 0)
+		if (mime_html(r, w->o->urls_max, s, sn, &vis) < 0)
 			goto done;
+		s = vis.data ? vis.data : "";
+		sn = vis.len;
 	} else {
-		w->has_plain = w->has_plain || strcmp(r->parts[i].type, "text/plain") == 0;
+		w->has_plain = w->has_plain || strcmp(p->type, "text/plain") == 0;
 	}
-	const struct buf *t = html ? &vis : &u;
-	if (mime_url_scan(r, w->o->urls_max, t->data ? t->data : "", t->len) < 0 ||
-	    mime_list_add(&r->text, t->data ? t->data : "", t->len, (size_t)-1) < 0)
+	if (mime_url_scan(r, w->o->urls_max, s, sn) < 0 ||
+	    mime_list_add(&r->text, s, sn, (size_t)-1) < 0)
 		goto done;
+	w->text_bytes += sn;
 	rc = 0;
 done:
 	buf_free(&u);
@@ -783,7 +790,7 @@ int mime_analyze(const char *msg, size_t len, const struct mime_opts *o, struct 
 {
 	mime_init();
 	memset(r, 0, sizeof(*r));
-	struct walk w = {o, r, 0, 0};
+	struct walk w = {o, r, 0, 0, 0};
 	if (walk(&w, msg, len, 0, "1", 0) < 0 ||
 	    (w.has_html && !w.has_plain && mime_note(r, "mime.html_only", "yes") < 0)) {
 		mime_result_free(r);

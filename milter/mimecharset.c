@@ -150,6 +150,13 @@ static int is_plain(const char *cs)
 	return 0;
 }
 
+/* mime_utf8_as_is - what mime_utf8 would copy unchanged: plain() on valid UTF-8 */
+int mime_utf8_as_is(const char *charset, const char *in, size_t len)
+{
+	return (charset == NULL || *charset == '\0' || is_plain(charset)) &&
+	       mime_utf8_valid(in, len);
+}
+
 /* convert - through iconv; a sequence that does not convert becomes U+FFFD */
 static int convert(iconv_t cd, const char *in, size_t len, struct buf *out)
 {

@@ -20,6 +20,9 @@ void mime_lib_init(void);
  * (*unknown set), are read as UTF-8 when valid, else as windows-1252; bytes that do not
  * convert become U+FFFD. Output past out's cap is dropped. -1 when out of memory. */
 int mime_utf8(const char *charset, const char *in, size_t len, struct buf *out, int *unknown) WUR;
+/* mime_utf8_as_is - is in (len bytes, in charset) what mime_utf8 would append unchanged
+ * (valid UTF-8 in an undeclared, ASCII or UTF-8 charset)? Then it needs no copy. */
+int mime_utf8_as_is(const char *charset, const char *in, size_t len);
 /* mime_cp1252 - the code point of windows-1252 byte c (0x80..0x9F), or 0 when undefined */
 unsigned mime_cp1252(unsigned char c);
 /* mime_entity - the code point of HTML named character reference name (len bytes, no '&'
