@@ -10,9 +10,10 @@
  * DESCRIPTION
  *	The walk finds the parts itself (boundary delimiter lines, header
  *	blocks, enclosed messages) over the message bytes, which it only
- *	borrows; GMime parses the header fields that carry MIME semantics
- *	(Content-Type and Content-Disposition with RFC 2231 parameters and
- *	RFC 2047 words in them) and does base64 and quoted-printable decoding.
+ *	borrows. Content-Type and Content-Disposition are read by
+ *	mimefield.c in their plain form and by GMime otherwise (RFC 2231
+ *	parameters, RFC 2047 words, comments, ...); base64 and
+ *	quoted-printable are decoded by mimedecode.c, as GMime would.
  *	The walk is ours, not g_mime_parser's, so that nesting depth, part
  *	count and decoded bytes are bounded before anything is built: GMime's
  *	parser recurses once per nesting level and builds an object per part,
@@ -435,30 +436,74 @@ static long new_part(struct mime_result *r, const char *path, unsigned depth)
 	return (long)r->nparts++;
 }
 
+/* The fields of a part's header, read by mime_field_parse or, when that cannot, by GMime. */
+struct fields {
+	struct mime_field ct, cd;     /* what mime_field_parse read */
+	GMimeContentType *gct;        /* owned, or NULL: what GMime read (Content-Type) */
+	GMimeContentDisposition *gcd; /* owned, or NULL (Content-Disposition) */
+	int have_ct, have_cd;         /* read, one way or the other */
+};
+
+/* read_fields - Content-Type and Content-Disposition of h (cut in place when read here) */
+static void read_fields(struct hview *h, struct fields *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (h->have_ctype && h->ctype.data) {
+		f->have_ct = 1;
+		if (!mime_field_parse(h->ctype.data, 1, &f->ct))
+			f->gct = g_mime_content_type_parse(NULL, h->ctype.data);
+	}
+	if (h->have_cdisp && h->cdisp.data) {
+		f->have_cd = 1;
+		if (!mime_field_parse(h->cdisp.data, 0, &f->cd))
+			f->gcd = g_mime_content_disposition_parse(NULL, h->cdisp.data);
+	}
+}
+
+/* ct_param, cd_param - a parameter's value, or NULL */
+static const char *ct_param(const struct fields *f, const char *name)
+{
+	if (!f->have_ct)
+		return NULL;
+	return f->gct ? g_mime_content_type_get_parameter(f->gct, name)
+		      : mime_field_param(&f->ct, name);
+}
+
+static const char *cd_param(const struct fields *f, const char *name)
+{
+	if (!f->have_cd)
+		return NULL;
+	return f->gcd ? g_mime_content_disposition_get_parameter(f->gcd, name)
+		      : mime_field_param(&f->cd, name);
+}
+
 /* describe - content type, charset, boundary, disposition and file name into part i;
  * *boundary gets an owned copy of the boundary (or NULL). -1 when out of memory. */
-static int describe(struct mime_result *r, size_t i, const struct hview *h, int digest,
-		    char **boundary)
+static int describe(struct mime_result *r, size_t i, struct hview *h, int digest, char **boundary)
 {
 	struct mime_part *p = &r->parts[i];
 	*boundary = NULL;
-	GMimeContentType *ct = NULL;
-	if (h->have_ctype && h->ctype.data)
-		ct = g_mime_content_type_parse(NULL, h->ctype.data);
-	const char *media = ct ? g_mime_content_type_get_media_type(ct) : NULL;
-	const char *sub = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
-	int dflt = media == NULL || sub == NULL || !*media || !*sub ||
-		   (strcmp(media, "application") == 0 && strcmp(sub, "octet-stream") == 0 &&
-		    strchr(h->ctype.data, '/') == NULL); /* GMime's answer to no type at all */
+	struct fields f;
+	read_fields(h, &f);
+	const char *media = f.gct       ? g_mime_content_type_get_media_type(f.gct)
+			    : f.have_ct ? f.ct.type
+					: NULL;
+	const char *sub = f.gct       ? g_mime_content_type_get_media_subtype(f.gct)
+			  : f.have_ct ? f.ct.sub
+				      : NULL;
+	int dflt =
+	    media == NULL || sub == NULL || !*media || !*sub ||
+	    (f.gct && strcmp(media, "application") == 0 && strcmp(sub, "octet-stream") == 0 &&
+	     strchr(h->ctype.data, '/') == NULL); /* GMime's answer to no type at all */
 	char tbuf[256];
 	if (dflt) /* absent or unparsable: RFC 2045 5.2, RFC 2046 5.1.5 for digests */
 		snprintf(tbuf, sizeof(tbuf), "%s", digest ? "message/rfc822" : "text/plain");
 	else
 		snprintf(tbuf, sizeof(tbuf), "%s/%s", media, sub);
 	p->type = lower_dup(tbuf);
-	const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
-	const char *bd = ct ? g_mime_content_type_get_parameter(ct, "boundary") : NULL;
-	const char *name = ct ? g_mime_content_type_get_parameter(ct, "name") : NULL;
+	const char *cs = ct_param(&f, "charset");
+	const char *bd = ct_param(&f, "boundary");
+	const char *name = ct_param(&f, "name");
 	int rc = p->type ? 0 : -1;
 	if (rc == 0 && cs && *cs && (p->charset = lower_dup(cs)) == NULL)
 		rc = -1;
@@ -466,23 +511,24 @@ static int describe(struct mime_result *r, size_t i, const struct hview *h, int 
 		rc = -1;
 	if (rc == 0 && h->have_cte && h->cte.data && (p->encoding = lower_dup(h->cte.data)) == NULL)
 		rc = -1;
-	GMimeContentDisposition *cd = NULL;
-	if (rc == 0 && h->have_cdisp && h->cdisp.data)
-		cd = g_mime_content_disposition_parse(NULL, h->cdisp.data);
-	const char *disp = cd ? g_mime_content_disposition_get_disposition(cd) : NULL;
-	const char *fname = cd ? g_mime_content_disposition_get_parameter(cd, "filename") : NULL;
+	const char *disp = f.gcd       ? g_mime_content_disposition_get_disposition(f.gcd)
+			   : f.have_cd ? f.cd.type
+				       : NULL;
+	const char *fname = cd_param(&f, "filename");
 	if (fname == NULL || *fname == '\0')
 		fname = name;
 	if (rc == 0 && disp && *disp && (p->disposition = lower_dup(disp)) == NULL)
 		rc = -1;
 	if (rc == 0 && fname && *fname && (p->filename = strdup(fname)) == NULL)
 		rc = -1;
-	if (cd)
-		g_object_unref(cd);
-	if (ct)
-		g_object_unref(ct);
+	if (f.gcd)
+		g_object_unref(f.gcd);
+	if (f.gct)
+		g_object_unref(f.gct);
 	return rc;
 }
+
+/* encoded bytes decoded per step */
 
 #define DECODE_CHUNK 65536 /* encoded bytes decoded per step */
 

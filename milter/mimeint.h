@@ -62,6 +62,23 @@ size_t mime_qp_step(const char *in, size_t len, char *out, int *state, unsigned 
 size_t mime_b64_step(const char *in, size_t len, char *out, int *state, unsigned *save,
 		     unsigned *junk);
 
+#define MIME_FIELD_PARAMS 8 /* parameters mime_field_parse reads */
+
+/* A Content-Type or Content-Disposition value as mime_field_parse reads it. */
+struct mime_field {
+	const char *type; /* borrowed (the value): the media type, or the disposition */
+	const char *sub;  /* borrowed: the subtype (Content-Type), else NULL */
+	size_t n;         /* parameters */
+	const char *name[MIME_FIELD_PARAMS], *value[MIME_FIELD_PARAMS]; /* borrowed */
+};
+
+/* mime_field_parse - read the header value s in its plain form: a token (with_sub: and
+ * "/" and a token), then "; name=value" parameters. 1: read into f, s cut in place by
+ * NULs; 0: not that form (leave it to GMime), s unchanged. */
+int mime_field_parse(char *s, int with_sub, struct mime_field *f) WUR;
+/* mime_field_param - the value of parameter name (any case), or NULL */
+const char *mime_field_param(const struct mime_field *f, const char *name);
+
 /* mime_sniff - the type the first bytes say (a static string), or NULL when unknown */
 const char *mime_sniff(const unsigned char *p, size_t len);
 

@@ -6,12 +6,13 @@
 # Makefile.am) is compiled with the fuzzer's instrumentation.
 # Run one:  OUTDIR/rules_fuzz -max_total_time=60 OUTDIR/corpus-rules
 # (html_fuzz: the HTML tokenizer; mime_fuzz: mime_analyze as a whole; decode_fuzz:
-# the transfer decoders against GMime's)
+# the transfer decoders against GMime's; field_fuzz: Content-Type and -Disposition
+# values against GMime's parsers)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$top/_fuzz}
 [ $# -gt 0 ] && shift
-targets=${*:-msgfile conf rules policy html mime decode}
+targets=${*:-msgfile conf rules policy html mime decode field}
 mkdir -p "$out"
 cfgdir=$top
 [ -f "$cfgdir/config.h" ] || cfgdir=$top/_build
