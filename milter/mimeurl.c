@@ -97,10 +97,13 @@ static size_t clean(const char *in, size_t len, char *out)
 		in++, len--;
 	while (len && (unsigned char)in[len - 1] <= ' ')
 		len--;
-	size_t n = 0, i = 0, m = len < URL_MAX * 2 ? len : URL_MAX * 2;
-	while (i < m && in[i] != '\t' && in[i] != '\r' && in[i] != '\n' && in[i] != '\\')
-		i++;
-	memcpy(out, in, i); /* up to the first byte to drop or change: as it is */
+	size_t n, i = len < URL_MAX * 2 ? len : URL_MAX * 2;
+	for (const char *c = "\t\r\n\\"; *c; c++) { /* the first byte to drop or change */
+		const char *p = memchr(in, *c, i);
+		if (p)
+			i = (size_t)(p - in);
+	}
+	memcpy(out, in, i); /* up to it: as it is */
 	for (n = i; i < len && n < URL_MAX * 2; i++)
 		if (in[i] != '\t' && in[i] != '\r' && in[i] != '\n')
 			out[n++] = in[i] == '\\' ? '/' : in[i];
@@ -126,7 +129,7 @@ static long norm_host(const char *h, size_t n, char *host)
 {
 	char raw[HOST_MAX * 3 + 1];
 	size_t k = 0;
-	int ascii = 1;
+	unsigned bits = 0; /* of all bytes: 8-bit ones need IDNA */
 	if (n == 0 || n > HOST_MAX * 3)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
@@ -137,8 +140,8 @@ static long norm_host(const char *h, size_t n, char *host)
 		}
 		if (!host_char(c))
 			return 0;
-		ascii = ascii && c < 0x80;
-		raw[k++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		bits |= (unsigned)c;
+		raw[k++] = (char)((unsigned)(c - 'A') < 26 ? c + 32 : c);
 	}
 	while (k && raw[k - 1] == '.')
 		k--;
@@ -148,7 +151,7 @@ static long norm_host(const char *h, size_t n, char *host)
 	for (size_t i = 1; i < k; i++)
 		if (raw[i] == '.' && raw[i - 1] == '.')
 			return 0; /* an empty label */
-	if (ascii) {              /* the common case: no IDNA work */
+	if (bits < 0x80) {        /* the common case: no IDNA work */
 		memcpy(host, raw, k + 1);
 		return (long)k;
 	}
@@ -172,8 +175,14 @@ static size_t norm_rest(const char *s, size_t n, char *o, size_t room)
 	size_t k = 0;
 	if ((n == 0 || *s != '/') && room)
 		o[k++] = '/';
-	for (size_t i = 0; i < n && s[i] != '#' && k + 3 <= room; i++) {
+	for (size_t i = 0; i < n && k + 3 <= room; i++) {
 		int c = (unsigned char)s[i];
+		if (c > '>' && c < 0x7f) { /* letters and the like: as they are */
+			o[k++] = (char)c;
+			continue;
+		}
+		if (c == '#')
+			break;
 		if (c == '%' && i + 2 < n && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
 			c = hexv(s[i + 1]) << 4 | hexv(s[i + 2]);
 			i += 2;
@@ -218,11 +227,17 @@ static int norm(const char *in, size_t len, char *out, size_t *outlen, char *hos
 	while (i < n && s[i] == '/')
 		i++;
 	size_t a = i, at = 0, colon = 0; /* the authority: [userinfo@]host[:port] */
-	for (; i < n && s[i] != '/' && s[i] != '?' && s[i] != '#'; i++)
-		if (s[i] == '@')
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c > '@') /* letters: nothing to note */
+			continue;
+		if (c == '/' || c == '?' || c == '#')
+			break;
+		if (c == '@')
 			at = i + 1; /* just past the last '@' */
-		else if (s[i] == ':')
+		else if (c == ':')
 			colon = i + 1; /* and the last ':' */
+	}
 	size_t hs = at ? at : a, he = i, port = 0;
 	if (colon > hs) { /* a port: the last ':' of the host part */
 		for (size_t d = colon; d < he && port < 100000; d++)
@@ -370,6 +385,8 @@ int mime_url_add(struct mime_result *r, unsigned urls_max, const char *url, size
 /* url_char - may this byte be part of a bare URL in text? */
 static int url_char(unsigned char c)
 {
+	if (is_alnum(c) || c >= 0x80)
+		return 1;
 	return c > ' ' && c != '<' && c != '>' && c != '"' && c != '\'' && c != '`' && c != '{' &&
 	       c != '}' && c != '|' && c != '^' && c != 0x7f;
 }
