@@ -162,9 +162,11 @@ static unsigned tag_kind(const char *name)
 	size_t lo = 0, hi = ARRAY_LEN(tags);
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = (unsigned char)name[0] - (unsigned char)tags[mid].name[0];
-		if (c == 0) /* most steps end at the first letter */
-			c = strcmp(name + 1, tags[mid].name + 1);
+		const char *t = tags[mid].name;
+		size_t k = 0;
+		while (name[k] == t[k] && name[k] != '\0')
+			k++;
+		int c = (unsigned char)name[k] - (unsigned char)t[k];
 		if (c == 0)
 			return tags[mid].kind;
 		if (c < 0)
@@ -337,12 +339,14 @@ static size_t entity(const char *s, size_t n, int attr, char *o, size_t *used)
 	return cp ? utf8(cp, o) : 0;
 }
 
-/* chars - text up to the next '<' from s (n bytes), references decoded; its length */
+/* chars - the text s (n bytes, up to the next '<', which the caller found), references
+ * decoded; its length */
 static size_t chars(struct hctx *h, const char *s, size_t n)
 {
 	size_t i = 0, run = 0;
-	while (i < n && s[i] != '<') {
-		if (s[i] != '&' && s[i] != '\0') {
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		if (c > '&' || (c != '&' && c != '\0')) { /* letters at one comparison */
 			run++, i++;
 			continue;
 		}
