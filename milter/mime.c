@@ -41,6 +41,7 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +211,46 @@ int mime_list_has(const struct mime_list *l, const char *s, size_t len)
 	return 0;
 }
 
+/* A piece of a list's memory: its strings, one after the other. */
+struct mime_chunk {
+	struct mime_chunk *next; /* owned: the one filled before, or NULL */
+	size_t used, size;       /* bytes of data used, and in all */
+	char data[];
+};
+
+#define CHUNK_MIN 512   /* the first chunk's size; each next one is twice the last */
+#define CHUNK_MAX 16384 /* up to this */
+
+/* list_store - room for n bytes in l's chunks (a new chunk when the current one is full, a
+ * chunk of its own for a large value); NULL when out of memory */
+static char *list_store(struct mime_list *l, size_t n)
+{
+	struct mime_chunk *c = l->chunks;
+	if (c && c->size - c->used >= n) {
+		c->used += n;
+		return c->data + c->used - n;
+	}
+	size_t size = c ? c->size * 2 : CHUNK_MIN;
+	if (size > CHUNK_MAX)
+		size = CHUNK_MAX;
+	int own = n > size / 4; /* a text: its own chunk, the current one kept for the next */
+	if (own)
+		size = n;
+	struct mime_chunk *k = malloc(offsetof(struct mime_chunk, data) + size);
+	if (k == NULL)
+		return NULL;
+	k->used = n;
+	k->size = size;
+	if (own && c) {
+		k->next = c->next;
+		c->next = k;
+	} else {
+		k->next = c;
+		l->chunks = k;
+	}
+	return k->data;
+}
+
 /* list_push - append a copy of s (len bytes); its index, or -1 when out of memory */
 static long list_push(struct mime_list *l, const char *s, size_t len)
 {
@@ -225,7 +266,7 @@ static long list_push(struct mime_list *l, const char *s, size_t len)
 		l->len = ln;
 		l->cap = nc;
 	}
-	char *c = malloc(len + 1);
+	char *c = list_store(l, len + 1);
 	if (c == NULL)
 		return -1;
 	memcpy(c, s, len);
@@ -275,8 +316,11 @@ int mime_list_add_unique(struct mime_list *l, const char *s, size_t len, size_t 
 /* mime_list_free - release */
 void mime_list_free(struct mime_list *l)
 {
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
+	while (l->chunks) {
+		struct mime_chunk *c = l->chunks;
+		l->chunks = c->next;
+		free(c);
+	}
 	free(l->v);
 	free(l->len);
 	free(l->slot);

@@ -36,15 +36,17 @@ struct mime_part {
 	int attachment;      /* counted as an attachment */
 };
 
-struct mime_slot; /* private to mime.c */
+struct mime_slot;  /* private to mime.c */
+struct mime_chunk; /* private to mime.c */
 
 /* A list of values (a rule target's values): UTF-8 text, lengths given. */
 struct mime_list {
-	char **v;    /* owned array of owned strings */
+	char **v;    /* owned array of strings that live in chunks */
 	size_t *len; /* owned: length of each */
 	size_t n, cap;
-	struct mime_slot *slot; /* owned: a hash index of v, or NULL: none yet */
-	size_t nslot;           /* slots in it: a power of two, at least twice n */
+	struct mime_slot *slot;    /* owned: a hash index of v, or NULL: none yet */
+	size_t nslot;              /* slots in it: a power of two, at least twice n */
+	struct mime_chunk *chunks; /* owned: the memory of the strings, or NULL */
 };
 
 /* An oddity: a finding name under "mime." and what it is about. */
