@@ -41,11 +41,26 @@
 #define ONES 0x0101010101010101u
 #define HIGHS 0x8080808080808080u
 
-/* has_byte - does the 8-byte word w hold byte c? */
-static int has_byte(uint64_t w, unsigned char c)
+/* has_byte - does the 8-byte word w hold byte c? Not 0 if it does; then, on a
+ * little-endian machine, the lowest bit set is in the first such byte (the bits above it
+ * may be wrong) */
+static uint64_t has_byte(uint64_t w, unsigned char c)
 {
 	uint64_t x = w ^ (ONES * c);
-	return ((x - ONES) & ~x & HIGHS) != 0;
+	return (x - ONES) & ~x & HIGHS;
+}
+
+/* first_byte - the index in word w (as memcpy loaded it from p) of the first byte that
+ * has_byte found (m) */
+static size_t first_byte(const unsigned char *p, uint64_t m, unsigned char c)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	(void)p, (void)c;
+	return (size_t)__builtin_ctzll(m) / 8;
+#else
+	(void)m;
+	return (size_t)((const unsigned char *)memchr(p, c, 8) - p);
+#endif
 }
 
 /* hexv - the value of hex digit c, or -1 */
@@ -57,6 +72,22 @@ static int hexv(unsigned c)
 	return c >= 'a' && c <= 'f' ? (int)(c - 'a' + 10) : -1;
 }
 
+/* qp_pair - "=" then sv then c: a byte, a soft line break, or the three as they are */
+static inline unsigned char *qp_pair(unsigned char *o, unsigned *sv, unsigned c)
+{
+	int hi = hexv(*sv), lo = hexv(c);
+	if (hi >= 0 && lo >= 0) {
+		*o++ = (unsigned char)(hi << 4 | lo);
+		if (*sv >= 'a') /* saved in upper case, as GMime does */
+			*sv -= 'a' - 'A';
+	} else if (c != '\n' || *sv != '\r') { /* "=\r\n": a soft line break */
+		*o++ = '=';
+		*o++ = (unsigned char)*sv;
+		*o++ = (unsigned char)c;
+	}
+	return o;
+}
+
 /* mime_qp_step - see mimeint.h */
 size_t mime_qp_step(const char *in, size_t len, char *out, int *state, unsigned *save)
 {
@@ -65,18 +96,33 @@ size_t mime_qp_step(const char *in, size_t len, char *out, int *state, unsigned 
 	int st = *state;
 	unsigned sv = *save;
 	while (p < e) {
-		if (st == 0) { /* text: copied up to the next '=' */
-			uint64_t w;
-			while (e - p >= 8 && (memcpy(&w, p, 8), !has_byte(w, '='))) {
-				memcpy(o, p, 8);
-				o += 8;
-				p += 8;
+		if (st == 0) { /* text: copied up to the next '=', eight bytes at a time */
+			uint64_t w, m;
+			while (e - p >= 8) {
+				memcpy(&w, p, 8);
+				memcpy(o, p, 8); /* o is never ahead of p by more than 2 */
+				if ((m = has_byte(w, '=')) == 0) {
+					o += 8;
+					p += 8;
+					continue;
+				}
+				size_t k = first_byte(p, m, '=');
+				o += k; /* what followed the '=' is written over */
+				p += k;
+				break;
 			}
 			while (p < e && *p != '=')
 				*o++ = *p++;
-			if (p < e) {
-				p++;
-				st = 1;
+			if (p == e)
+				break;
+			p++;
+			st = 1;
+			if (e - p >= 2 &&
+			    *p != '\n') { /* "=XY" here whole: states 1 and 2 at once */
+				sv = p[0];
+				o = qp_pair(o, &sv, p[1]);
+				p += 2;
+				st = 0;
 			}
 		} else if (st == 1) { /* after '=' */
 			unsigned c = *p++;
@@ -87,17 +133,7 @@ size_t mime_qp_step(const char *in, size_t len, char *out, int *state, unsigned 
 				st = 0;
 			}
 		} else { /* after '=' and one byte */
-			unsigned c = *p++;
-			int hi = hexv(sv), lo = hexv(c);
-			if (hi >= 0 && lo >= 0) {
-				*o++ = (unsigned char)(hi << 4 | lo);
-				if (sv >= 'a') /* saved in upper case, as GMime does */
-					sv -= 'a' - 'A';
-			} else if (c != '\n' || sv != '\r') { /* "=\r\n": a soft line break */
-				*o++ = '=';
-				*o++ = (unsigned char)sv;
-				*o++ = (unsigned char)c;
-			}
+			o = qp_pair(o, &sv, *p++);
 			st = 0;
 		}
 	}
