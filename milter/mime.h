@@ -36,8 +36,8 @@ struct mime_part {
 	int attachment;      /* counted as an attachment */
 };
 
-struct mime_slot;  /* private to mime.c */
-struct mime_chunk; /* private to mime.c */
+struct mime_slot;  /* private to mimelist.c */
+struct mime_chunk; /* private to mimelist.c */
 
 /* A list of values (a rule target's values): UTF-8 text, lengths given. */
 struct mime_list {
