@@ -18,6 +18,9 @@
  *	The generated message: multipart/mixed holding multipart/alternative
  *	(text/plain quoted-printable, text/html quoted-printable with links)
  *	and a small base64 PDF, about 20 KB.
+ *	contrib/bench/mime/README has the figures (before and after the work
+ *	that brought the typical message from ~110 to ~50 us), where the time
+ *	goes, and how to measure instructions with callgrind.
  */
 #include "config.h"
 
