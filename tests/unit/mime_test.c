@@ -60,6 +60,9 @@ static void test_charsets(void)
 	    {"x-no-such", "ok \xc3\xa9", "ok \xc3\xa9", 1}, /* unknown: read as UTF-8 */
 	    {"utf-16le", "a\0b\0", "ab", 0},
 	    {"shift_jis", "a\x82", "a\xef\xbf\xbd", 0}, /* cut short: U+FFFD */
+	    /* glibc reads this name as UTF-8 and lets 0xF6... through: repaired */
+	    {"utf-8\xff", "a\xf6\xbc\x90\x91z\xc3\xa9",
+	     "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz\xc3\xa9", 0},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(t); i++) {
 		struct buf b;
