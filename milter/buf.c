@@ -54,6 +54,12 @@ static int buf_reserve(struct buf *b, size_t extra)
 	return BUF_OK;
 }
 
+/* buf_room - room for extra more bytes, to be written at data + len */
+int buf_room(struct buf *b, size_t extra)
+{
+	return buf_reserve(b, extra);
+}
+
 /* buf_add - append bytes */
 int buf_add(struct buf *b, const void *p, size_t len)
 {

@@ -21,6 +21,10 @@ enum { BUF_OK = 0, BUF_NOMEM = -1, BUF_TOOBIG = -2 };
 void buf_init(struct buf *b, size_t max);
 /* buf_add - append len bytes; BUF_TOOBIG leaves the buffer unchanged */
 int buf_add(struct buf *b, const void *p, size_t len) WUR;
+/* buf_room - make room for extra more bytes (and the NUL) within the cap, for the caller to
+ * write at data + len and then raise len (and write the NUL); BUF_TOOBIG when the cap does
+ * not allow them */
+int buf_room(struct buf *b, size_t extra) WUR;
 /* buf_adds - append a C string */
 int buf_adds(struct buf *b, const char *s) WUR;
 /* buf_printf - append formatted text */

@@ -10,9 +10,10 @@
  * DESCRIPTION
  *	The walk finds the parts itself (boundary delimiter lines, header
  *	blocks, enclosed messages) over the message bytes, which it only
- *	borrows; GMime parses the header fields that carry MIME semantics
- *	(Content-Type and Content-Disposition with RFC 2231 parameters and
- *	RFC 2047 words in them) and does base64 and quoted-printable decoding.
+ *	borrows. Content-Type and Content-Disposition are read by
+ *	mimefield.c in their plain form and by GMime otherwise (RFC 2231
+ *	parameters, RFC 2047 words, comments, ...); base64 and
+ *	quoted-printable are decoded by mimedecode.c, as GMime would.
  *	The walk is ours, not g_mime_parser's, so that nesting depth, part
  *	count and decoded bytes are bounded before anything is built: GMime's
  *	parser recurses once per nesting level and builds an object per part,
@@ -61,6 +62,7 @@ struct walk {
 	const struct mime_opts *o; /* borrowed */
 	struct mime_result *r;     /* borrowed: where results go */
 	int has_plain, has_html;   /* body text seen of each kind (for mime.html_only) */
+	size_t text_bytes;         /* the bytes of r->text's values */
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -124,52 +126,6 @@ int mime_note(struct mime_result *r, const char *name, const char *fmt, ...)
 		return -1;
 	r->notes[r->nnotes++] = (struct mime_note){name, v};
 	return 0;
-}
-
-/* mime_list_has - linear search (lists are short: urls_max) */
-int mime_list_has(const struct mime_list *l, const char *s, size_t len)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (l->len[i] == len && memcmp(l->v[i], s, len) == 0)
-			return 1;
-	return 0;
-}
-
-/* mime_list_add - append a copy */
-int mime_list_add(struct mime_list *l, const char *s, size_t len, size_t max)
-{
-	if (l->n >= max)
-		return 0;
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 8;
-		char **v = realloc(l->v, nc * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		l->v = v;
-		size_t *ln = realloc(l->len, nc * sizeof(*ln));
-		if (ln == NULL)
-			return -1;
-		l->len = ln;
-		l->cap = nc;
-	}
-	char *c = malloc(len + 1);
-	if (c == NULL)
-		return -1;
-	memcpy(c, s, len);
-	c[len] = '\0';
-	l->v[l->n] = c;
-	l->len[l->n++] = len;
-	return 1;
-}
-
-/* mime_list_free - release */
-void mime_list_free(struct mime_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	free(l->len);
-	memset(l, 0, sizeof(*l));
 }
 
 /* mime_result_free - release */
@@ -325,30 +281,74 @@ static long new_part(struct mime_result *r, const char *path, unsigned depth)
 	return (long)r->nparts++;
 }
 
+/* The fields of a part's header, read by mime_field_parse or, when that cannot, by GMime. */
+struct fields {
+	struct mime_field ct, cd;     /* what mime_field_parse read */
+	GMimeContentType *gct;        /* owned, or NULL: what GMime read (Content-Type) */
+	GMimeContentDisposition *gcd; /* owned, or NULL (Content-Disposition) */
+	int have_ct, have_cd;         /* read, one way or the other */
+};
+
+/* read_fields - Content-Type and Content-Disposition of h (cut in place when read here) */
+static void read_fields(struct hview *h, struct fields *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (h->have_ctype && h->ctype.data) {
+		f->have_ct = 1;
+		if (!mime_field_parse(h->ctype.data, 1, &f->ct))
+			f->gct = g_mime_content_type_parse(NULL, h->ctype.data);
+	}
+	if (h->have_cdisp && h->cdisp.data) {
+		f->have_cd = 1;
+		if (!mime_field_parse(h->cdisp.data, 0, &f->cd))
+			f->gcd = g_mime_content_disposition_parse(NULL, h->cdisp.data);
+	}
+}
+
+/* ct_param, cd_param - a parameter's value, or NULL */
+static const char *ct_param(const struct fields *f, const char *name)
+{
+	if (!f->have_ct)
+		return NULL;
+	return f->gct ? g_mime_content_type_get_parameter(f->gct, name)
+		      : mime_field_param(&f->ct, name);
+}
+
+static const char *cd_param(const struct fields *f, const char *name)
+{
+	if (!f->have_cd)
+		return NULL;
+	return f->gcd ? g_mime_content_disposition_get_parameter(f->gcd, name)
+		      : mime_field_param(&f->cd, name);
+}
+
 /* describe - content type, charset, boundary, disposition and file name into part i;
  * *boundary gets an owned copy of the boundary (or NULL). -1 when out of memory. */
-static int describe(struct mime_result *r, size_t i, const struct hview *h, int digest,
-		    char **boundary)
+static int describe(struct mime_result *r, size_t i, struct hview *h, int digest, char **boundary)
 {
 	struct mime_part *p = &r->parts[i];
 	*boundary = NULL;
-	GMimeContentType *ct = NULL;
-	if (h->have_ctype && h->ctype.data)
-		ct = g_mime_content_type_parse(NULL, h->ctype.data);
-	const char *media = ct ? g_mime_content_type_get_media_type(ct) : NULL;
-	const char *sub = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
-	int dflt = media == NULL || sub == NULL || !*media || !*sub ||
-		   (strcmp(media, "application") == 0 && strcmp(sub, "octet-stream") == 0 &&
-		    strchr(h->ctype.data, '/') == NULL); /* GMime's answer to no type at all */
+	struct fields f;
+	read_fields(h, &f);
+	const char *media = f.gct       ? g_mime_content_type_get_media_type(f.gct)
+			    : f.have_ct ? f.ct.type
+					: NULL;
+	const char *sub = f.gct       ? g_mime_content_type_get_media_subtype(f.gct)
+			  : f.have_ct ? f.ct.sub
+				      : NULL;
+	int dflt =
+	    media == NULL || sub == NULL || !*media || !*sub ||
+	    (f.gct && strcmp(media, "application") == 0 && strcmp(sub, "octet-stream") == 0 &&
+	     strchr(h->ctype.data, '/') == NULL); /* GMime's answer to no type at all */
 	char tbuf[256];
 	if (dflt) /* absent or unparsable: RFC 2045 5.2, RFC 2046 5.1.5 for digests */
 		snprintf(tbuf, sizeof(tbuf), "%s", digest ? "message/rfc822" : "text/plain");
 	else
 		snprintf(tbuf, sizeof(tbuf), "%s/%s", media, sub);
 	p->type = lower_dup(tbuf);
-	const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
-	const char *bd = ct ? g_mime_content_type_get_parameter(ct, "boundary") : NULL;
-	const char *name = ct ? g_mime_content_type_get_parameter(ct, "name") : NULL;
+	const char *cs = ct_param(&f, "charset");
+	const char *bd = ct_param(&f, "boundary");
+	const char *name = ct_param(&f, "name");
 	int rc = p->type ? 0 : -1;
 	if (rc == 0 && cs && *cs && (p->charset = lower_dup(cs)) == NULL)
 		rc = -1;
@@ -356,42 +356,24 @@ static int describe(struct mime_result *r, size_t i, const struct hview *h, int 
 		rc = -1;
 	if (rc == 0 && h->have_cte && h->cte.data && (p->encoding = lower_dup(h->cte.data)) == NULL)
 		rc = -1;
-	GMimeContentDisposition *cd = NULL;
-	if (rc == 0 && h->have_cdisp && h->cdisp.data)
-		cd = g_mime_content_disposition_parse(NULL, h->cdisp.data);
-	const char *disp = cd ? g_mime_content_disposition_get_disposition(cd) : NULL;
-	const char *fname = cd ? g_mime_content_disposition_get_parameter(cd, "filename") : NULL;
+	const char *disp = f.gcd       ? g_mime_content_disposition_get_disposition(f.gcd)
+			   : f.have_cd ? f.cd.type
+				       : NULL;
+	const char *fname = cd_param(&f, "filename");
 	if (fname == NULL || *fname == '\0')
 		fname = name;
 	if (rc == 0 && disp && *disp && (p->disposition = lower_dup(disp)) == NULL)
 		rc = -1;
 	if (rc == 0 && fname && *fname && (p->filename = strdup(fname)) == NULL)
 		rc = -1;
-	if (cd)
-		g_object_unref(cd);
-	if (ct)
-		g_object_unref(ct);
+	if (f.gcd)
+		g_object_unref(f.gcd);
+	if (f.gct)
+		g_object_unref(f.gct);
 	return rc;
 }
 
-/* b64_junk - does base64 text hold bytes outside the alphabet, blanks and padding, or
- * data after the padding? */
-static int b64_junk(const char *s, size_t n)
-{
-	int pad = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		if (c == '=') {
-			pad = 1;
-			continue;
-		}
-		if (pad || !(isalnum(c) || c == '+' || c == '/') || c >= 0x80)
-			return 1;
-	}
-	return 0;
-}
+/* encoded bytes decoded per step */
 
 #define DECODE_CHUNK 65536 /* encoded bytes decoded per step */
 
@@ -411,23 +393,21 @@ static int decode(struct walk *w, size_t i, const char *body, size_t len, size_t
 		*cut = len > max;
 		return 0;
 	}
-	GMimeEncoding st;
-	g_mime_encoding_init_decode(&st, b64 ? GMIME_CONTENT_ENCODING_BASE64
-					     : GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-	size_t size = g_mime_encoding_outlen(&st, len);
-	if (size > max + g_mime_encoding_outlen(&st, DECODE_CHUNK))
-		size = max + g_mime_encoding_outlen(&st, DECODE_CHUNK);
+	/* a step writes at most its input + 3 bytes, and starts below max */
+	size_t size = (len < max + DECODE_CHUNK ? len : max + DECODE_CHUNK) + 3;
 	char *d = malloc(size + 1);
 	if (d == NULL)
 		return -1;
 	size_t n = 0, pos = 0;
+	int state = 0;
+	unsigned save = 0, junk = 0;
 	while (pos < len && n < max) {
 		size_t c = len - pos < DECODE_CHUNK ? len - pos : DECODE_CHUNK;
-		n += g_mime_encoding_step(&st, body + pos, c, d + n);
+		n += b64 ? mime_b64_step(body + pos, c, d + n, &state, &save, &junk)
+			 : mime_qp_step(body + pos, c, d + n, &state, &save);
 		pos += c;
 	}
-	if (b64 && b64_junk(body, pos) &&
-	    mime_note(w->r, "mime.bad_base64", "%s", w->r->parts[i].path) < 0) {
+	if (junk && mime_note(w->r, "mime.bad_base64", "%s", w->r->parts[i].path) < 0) {
 		free(d);
 		return -1;
 	}
@@ -482,14 +462,13 @@ static int attachment(struct walk *w, struct mime_part *p)
 	struct mime_result *r = w->r;
 	p->attachment = 1;
 	size_t max = w->o->parts_max;
-	if (p->filename && !mime_list_has(&r->att_name, p->filename, strlen(p->filename)) &&
-	    mime_list_add(&r->att_name, p->filename, strlen(p->filename), max) < 0)
+	if (p->filename &&
+	    mime_list_add_unique(&r->att_name, p->filename, strlen(p->filename), max) < 0)
 		return -1;
-	if (!mime_list_has(&r->att_type, p->type, strlen(p->type)) &&
-	    mime_list_add(&r->att_type, p->type, strlen(p->type), max) < 0)
+	if (mime_list_add_unique(&r->att_type, p->type, strlen(p->type), max) < 0)
 		return -1;
-	if (p->sniffed && !mime_list_has(&r->att_type, p->sniffed, strlen(p->sniffed)) &&
-	    mime_list_add(&r->att_type, p->sniffed, strlen(p->sniffed), max) < 0)
+	if (p->sniffed &&
+	    mime_list_add_unique(&r->att_type, p->sniffed, strlen(p->sniffed), max) < 0)
 		return -1;
 	return 0;
 }
@@ -499,33 +478,39 @@ static int attachment(struct walk *w, struct mime_part *p)
 static int text(struct walk *w, size_t i, const char *d, size_t n)
 {
 	struct mime_result *r = w->r;
-	size_t used = 0;
-	for (size_t k = 0; k < r->text.n; k++)
-		used += r->text.len[k];
-	size_t room = w->o->total_bytes_max > used ? w->o->total_bytes_max - used : 0;
+	const struct mime_part *p = &r->parts[i];
+	size_t max = w->o->total_bytes_max;
+	size_t room = max > w->text_bytes ? max - w->text_bytes : 0;
 	if (room == 0)
-		return mime_note(r, "mime.bytes_exceeded", "%s", r->parts[i].path);
+		return mime_note(r, "mime.bytes_exceeded", "%s", p->path);
 	struct buf u, vis;
 	buf_init(&u, room);
 	buf_init(&vis, room);
 	int unknown = 0, rc = -1;
-	int html = strcmp(r->parts[i].type, "text/html") == 0;
-	if (mime_utf8(r->parts[i].charset, d, n, &u, &unknown) < 0)
-		goto done;
-	if (unknown && mime_note(r, "mime.charset_unknown", "%s %s", r->parts[i].path,
-				 r->parts[i].charset) < 0)
+	int html = strcmp(p->type, "text/html") == 0;
+	const char *s = d; /* the text in UTF-8: d itself when it is already (no copy) */
+	size_t sn = n;
+	if (n > room || !mime_utf8_as_is(p->charset, d, n)) {
+		if (mime_utf8(p->charset, d, n, &u, &unknown) < 0)
+			goto done;
+		s = u.data ? u.data : "";
+		sn = u.len;
+	}
+	if (unknown && mime_note(r, "mime.charset_unknown", "%s %s", p->path, p->charset) < 0)
 		goto done;
 	if (html) {
 		w->has_html = 1;
-		if (mime_html(r, w->o->urls_max, u.data ? u.data : "", u.len, &vis) < 0)
+		if (mime_html(r, w->o->urls_max, s, sn, &vis) < 0)
 			goto done;
+		s = vis.data ? vis.data : "";
+		sn = vis.len;
 	} else {
-		w->has_plain = w->has_plain || strcmp(r->parts[i].type, "text/plain") == 0;
+		w->has_plain = w->has_plain || strcmp(p->type, "text/plain") == 0;
 	}
-	const struct buf *t = html ? &vis : &u;
-	if (mime_url_scan(r, w->o->urls_max, t->data ? t->data : "", t->len) < 0 ||
-	    mime_list_add(&r->text, t->data ? t->data : "", t->len, (size_t)-1) < 0)
+	if (mime_url_scan(r, w->o->urls_max, s, sn) < 0 ||
+	    mime_list_add(&r->text, s, sn, (size_t)-1) < 0)
 		goto done;
+	w->text_bytes += sn;
 	rc = 0;
 done:
 	buf_free(&u);
@@ -553,30 +538,34 @@ static int leaf(struct walk *w, size_t i, const char *body, size_t len)
 
 /* find_delim - the next delimiter line of boundary b (with its leading "--") at or after
  * off: its start in *at, the offset past it in *next; 1 found (*close: a close delimiter),
- * 0 none */
+ * 0 none. Only line starts are looked at (memchr finds them). */
 static int find_delim(const char *p, size_t len, size_t off, const char *b, size_t blen, size_t *at,
 		      size_t *next, int *close)
 {
-	while (off + blen <= len) {
-		const char *h = memmem(p + off, len - off, b, blen);
-		if (h == NULL)
-			return 0;
-		size_t s = (size_t)(h - p);
-		off = s + 1;
-		if (s > 0 && p[s - 1] != '\n')
+	for (size_t s = off; s < len;) {
+		if (s > 0 && p[s - 1] != '\n') { /* to the next line's start */
+			const char *nl = memchr(p + s, '\n', len - s);
+			if (nl == NULL)
+				return 0;
+			s = (size_t)(nl - p) + 1;
 			continue;
+		}
 		size_t q = s + blen;
+		if (q > len || p[s] != '-' || memcmp(p + s, b, blen) != 0) {
+			s++; /* not here: on to the next line */
+			continue;
+		}
 		*close = q + 1 < len && p[q] == '-' && p[q + 1] == '-';
 		if (*close) /* RFC 2046 5.1.1: what follows the close delimiter is ignored */
 			q += 2;
-		else if (q < len && p[q] != ' ' && p[q] != '\t' && p[q] != '\r' && p[q] != '\n')
-			continue; /* "--boundaryX": another boundary that starts the same */
-		while (q < len && p[q] != '\n')
-			q++; /* the rest of a delimiter line is ignored (as mime4j and GMime do) */
-		if (q < len)
-			q++; /* the LF */
+		else if (q < len && p[q] != ' ' && p[q] != '\t' && p[q] != '\r' && p[q] != '\n') {
+			s++; /* "--boundaryX": another boundary that starts the same */
+			continue;
+		}
+		const char *nl = q < len ? memchr(p + q, '\n', len - q) : NULL;
+		/* the rest of a delimiter line is ignored (as mime4j and GMime do), with its LF */
 		*at = s;
-		*next = q;
+		*next = nl ? (size_t)(nl - p) + 1 : len;
 		return 1;
 	}
 	return 0;
@@ -692,7 +681,7 @@ int mime_analyze(const char *msg, size_t len, const struct mime_opts *o, struct 
 {
 	mime_init();
 	memset(r, 0, sizeof(*r));
-	struct walk w = {o, r, 0, 0};
+	struct walk w = {o, r, 0, 0, 0};
 	if (walk(&w, msg, len, 0, "1", 0) < 0 ||
 	    (w.has_html && !w.has_plain && mime_note(r, "mime.html_only", "yes") < 0)) {
 		mime_result_free(r);

@@ -36,11 +36,17 @@ struct mime_part {
 	int attachment;      /* counted as an attachment */
 };
 
+struct mime_slot;  /* private to mimelist.c */
+struct mime_chunk; /* private to mimelist.c */
+
 /* A list of values (a rule target's values): UTF-8 text, lengths given. */
 struct mime_list {
-	char **v;    /* owned array of owned strings */
+	char **v;    /* owned array of strings that live in chunks */
 	size_t *len; /* owned: length of each */
 	size_t n, cap;
+	struct mime_slot *slot;    /* owned: a hash index of v, or NULL: none yet */
+	size_t nslot;              /* slots in it: a power of two, at least twice n */
+	struct mime_chunk *chunks; /* owned: the memory of the strings, or NULL */
 };
 
 /* An oddity: a finding name under "mime." and what it is about. */
@@ -93,6 +99,10 @@ void mime_result_free(struct mime_result *r);
 /* mime_list_add - append a copy of s (len bytes) unless max values are there already;
  * 1 added, 0 full, -1 out of memory */
 int mime_list_add(struct mime_list *l, const char *s, size_t len, size_t max) WUR;
+/* mime_list_add_unique - append a copy of s unless it is there already or max values are
+ * (the list keeps a hash index for this); 1 added, 2 there already, 0 full, -1 out of
+ * memory */
+int mime_list_add_unique(struct mime_list *l, const char *s, size_t len, size_t max) WUR;
 /* mime_list_has - is s (len bytes) in the list? */
 int mime_list_has(const struct mime_list *l, const char *s, size_t len);
 /* mime_list_free - release */

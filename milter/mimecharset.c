@@ -22,6 +22,8 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -41,35 +43,48 @@ unsigned mime_cp1252(unsigned char c)
 	return c >= 0x80 && c <= 0x9F ? cp1252[c - 0x80] : 0;
 }
 
-/* mime_utf8_valid - well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF) */
+/* seq - the length of the well-formed sequence of more than one byte at p (p < e, *p >=
+ * 0x80), or 0: no overlongs, surrogates or values past U+10FFFF */
+static size_t seq(const unsigned char *p, const unsigned char *e)
+{
+	size_t n;
+	unsigned lo = 0x80, hi = 0xBF;
+	if (*p >= 0xC2 && *p <= 0xDF)
+		n = 1;
+	else if (*p >= 0xE0 && *p <= 0xEF) {
+		n = 2;
+		lo = *p == 0xE0 ? 0xA0 : 0x80;
+		hi = *p == 0xED ? 0x9F : 0xBF;
+	} else if (*p >= 0xF0 && *p <= 0xF4) {
+		n = 3;
+		lo = *p == 0xF0 ? 0x90 : 0x80;
+		hi = *p == 0xF4 ? 0x8F : 0xBF;
+	} else
+		return 0;
+	if ((size_t)(e - p) <= n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i <= n; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	return n + 1;
+}
+
+/* mime_utf8_valid - well-formed UTF-8 */
 int mime_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *e = p + len;
 	while (p < e) {
-		if (*p < 0x80) {
+		if (*p < 0x80) { /* ASCII: eight bytes at a time while it lasts */
+			uint64_t w;
 			p++;
+			while (e - p >= 8 && (memcpy(&w, p, 8), (w & 0x8080808080808080u) == 0))
+				p += 8;
 			continue;
 		}
-		size_t n;
-		unsigned lo = 0x80, hi = 0xBF;
-		if (*p >= 0xC2 && *p <= 0xDF)
-			n = 1;
-		else if (*p >= 0xE0 && *p <= 0xEF) {
-			n = 2;
-			lo = *p == 0xE0 ? 0xA0 : 0x80;
-			hi = *p == 0xED ? 0x9F : 0xBF;
-		} else if (*p >= 0xF0 && *p <= 0xF4) {
-			n = 3;
-			lo = *p == 0xF0 ? 0x90 : 0x80;
-			hi = *p == 0xF4 ? 0x8F : 0xBF;
-		} else
+		size_t n = seq(p, e);
+		if (n == 0)
 			return 0;
-		if ((size_t)(e - p) <= n || p[1] < lo || p[1] > hi)
-			return 0;
-		for (size_t i = 2; i <= n; i++)
-			if ((p[i] & 0xC0) != 0x80)
-				return 0;
-		p += n + 1;
+		p += n;
 	}
 	return 1;
 }
@@ -146,6 +161,13 @@ static int is_plain(const char *cs)
 	return 0;
 }
 
+/* mime_utf8_as_is - what mime_utf8 would copy unchanged: plain() on valid UTF-8 */
+int mime_utf8_as_is(const char *charset, const char *in, size_t len)
+{
+	return (charset == NULL || *charset == '\0' || is_plain(charset)) &&
+	       mime_utf8_valid(in, len);
+}
+
 /* convert - through iconv; a sequence that does not convert becomes U+FFFD */
 static int convert(iconv_t cd, const char *in, size_t len, struct buf *out)
 {
@@ -173,6 +195,38 @@ static int convert(iconv_t cd, const char *in, size_t len, struct buf *out)
 	return 0;
 }
 
+/* repair - out's bytes from start on as UTF-8 that is well-formed: each byte that starts
+ * no well-formed sequence becomes U+FFFD. iconv's output needs it when glibc takes a
+ * charset for UTF-8 ("utf-8" with junk around the name) and passes sequences past
+ * U+10FFFF through. -1 when out of memory. */
+static int repair(struct buf *out, size_t start)
+{
+	size_t n = out->len - start;
+	unsigned char *copy = malloc(n);
+	if (copy == NULL)
+		return -1;
+	memcpy(copy, out->data + start, n);
+	out->len = start;
+	out->data[start] = '\0';
+	const unsigned char *p = copy, *e = copy + n, *run = p; /* run: kept, not yet added */
+	int rc = 1;
+	while (p < e && rc > 0) {
+		size_t k = *p < 0x80 ? 1 : seq(p, e);
+		if (k) {
+			p += k;
+			continue;
+		}
+		rc = add(out, (const char *)run, (size_t)(p - run));
+		if (rc > 0)
+			rc = add(out, "\xEF\xBF\xBD", 3);
+		run = ++p;
+	}
+	if (rc > 0)
+		rc = add(out, (const char *)run, (size_t)(p - run));
+	free(copy);
+	return rc < 0 ? -1 : 0;
+}
+
 /* mime_utf8 - to UTF-8 */
 int mime_utf8(const char *charset, const char *in, size_t len, struct buf *out, int *unknown)
 {
@@ -187,7 +241,10 @@ int mime_utf8(const char *charset, const char *in, size_t len, struct buf *out, 
 		*unknown = 1;
 		return plain(in, len, out);
 	}
+	size_t start = out->len;
 	int rc = convert(cd, in, len, out);
 	g_mime_iconv_close(cd);
+	if (rc >= 0 && out->len > start && !mime_utf8_valid(out->data + start, out->len - start))
+		rc = repair(out, start);
 	return rc < 0 ? -1 : 0;
 }

@@ -90,15 +90,21 @@ static int cmp(const void *k, const void *e)
 {
 	const struct key *key = k;
 	const char *name = ((const struct entity *)e)->name;
-	int c = strncmp(key->s, name, key->n);
+	int c = (unsigned char)key->s[0] - (unsigned char)name[0]; /* most end here */
+	if (c == 0)
+		c = strncmp(key->s, name, key->n);
 	return c ? c : name[key->n] == '\0' ? 0 : -1;
 }
 
-/* mime_entity - see mimeint.h */
+/* mime_entity - see mimeint.h; the names mail uses most are tried first */
 unsigned mime_entity(const char *name, size_t len)
 {
 	if (len == 0 || len > 8)
 		return 0;
+	if (len == 3 && memcmp(name, "amp", 3) == 0)
+		return '&';
+	if (len == 4 && memcmp(name, "nbsp", 4) == 0)
+		return 160;
 	struct key k = {name, len};
 	const struct entity *e = bsearch(&k, entities, ARRAY_LEN(entities), sizeof(*e), cmp);
 	return e ? e->cp : 0;

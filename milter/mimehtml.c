@@ -162,7 +162,11 @@ static unsigned tag_kind(const char *name)
 	size_t lo = 0, hi = ARRAY_LEN(tags);
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = strcmp(name, tags[mid].name);
+		const char *t = tags[mid].name;
+		size_t k = 0;
+		while (name[k] == t[k] && name[k] != '\0')
+			k++;
+		int c = (unsigned char)name[k] - (unsigned char)t[k];
 		if (c == 0)
 			return tags[mid].kind;
 		if (c < 0)
@@ -200,7 +204,25 @@ static char lower(char c)
 /* put - append text (UTF-8) to b, blanks collapsed */
 static void put(struct hctx *h, const char *s, size_t n, struct buf *b, int *space)
 {
-	size_t run = 0;
+	if (h->err)
+		return;
+	if (buf_room(b, n) == BUF_OK) { /* it fits whole (the common case): written in place */
+		char *o = b->data + b->len;
+		for (size_t i = 0; i < n; i++) {
+			if (!is_blank((unsigned char)s[i])) {
+				*o++ = s[i];
+				*space = 0;
+			} else {
+				if (!*space && o != b->data)
+					*o++ = ' ';
+				*space = 1;
+			}
+		}
+		b->len = (size_t)(o - b->data);
+		b->data[b->len] = '\0';
+		return;
+	}
+	size_t run = 0; /* near the cap: run by run, what does not fit is dropped */
 	for (size_t i = 0; i < n && !h->err; i++) {
 		if (!is_blank((unsigned char)s[i])) {
 			run++;
@@ -317,12 +339,14 @@ static size_t entity(const char *s, size_t n, int attr, char *o, size_t *used)
 	return cp ? utf8(cp, o) : 0;
 }
 
-/* chars - text up to the next '<' from s (n bytes), references decoded; its length */
+/* chars - the text s (n bytes, up to the next '<', which the caller found), references
+ * decoded; its length */
 static size_t chars(struct hctx *h, const char *s, size_t n)
 {
 	size_t i = 0, run = 0;
-	while (i < n && s[i] != '<') {
-		if (s[i] != '&' && s[i] != '\0') {
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		if (c > '&' || (c != '&' && c != '\0')) { /* letters at one comparison */
 			run++, i++;
 			continue;
 		}

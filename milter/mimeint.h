@@ -20,6 +20,9 @@ void mime_lib_init(void);
  * (*unknown set), are read as UTF-8 when valid, else as windows-1252; bytes that do not
  * convert become U+FFFD. Output past out's cap is dropped. -1 when out of memory. */
 int mime_utf8(const char *charset, const char *in, size_t len, struct buf *out, int *unknown) WUR;
+/* mime_utf8_as_is - is in (len bytes, in charset) what mime_utf8 would append unchanged
+ * (valid UTF-8 in an undeclared, ASCII or UTF-8 charset)? Then it needs no copy. */
+int mime_utf8_as_is(const char *charset, const char *in, size_t len);
 /* mime_cp1252 - the code point of windows-1252 byte c (0x80..0x9F), or 0 when undefined */
 unsigned mime_cp1252(unsigned char c);
 /* mime_entity - the code point of HTML named character reference name (len bytes, no '&'
@@ -48,6 +51,33 @@ int mime_url_add(struct mime_result *r, unsigned urls_max, const char *url, size
 		 const char *shown, size_t shown_len) WUR;
 /* mime_url_scan - the bare URLs in text (http://, https://, ftp://, www.) into r */
 int mime_url_scan(struct mime_result *r, unsigned urls_max, const char *text, size_t len) WUR;
+
+/* mime_qp_step - quoted-printable decoding of in (len bytes) into out (room for len + 2
+ * bytes), as GMime's g_mime_encoding_quoted_decode_step: *state and *save (both 0 at the
+ * start) carry what one step leaves to the next. The bytes written. */
+size_t mime_qp_step(const char *in, size_t len, char *out, int *state, unsigned *save);
+/* mime_b64_step - base64 likewise (g_mime_encoding_base64_decode_step), out with room for
+ * len + 3 bytes; *junk (0 at the start) set when a byte is neither base64, a blank nor
+ * '=', or data follows the padding. */
+size_t mime_b64_step(const char *in, size_t len, char *out, int *state, unsigned *save,
+		     unsigned *junk);
+
+#define MIME_FIELD_PARAMS 8 /* parameters mime_field_parse reads */
+
+/* A Content-Type or Content-Disposition value as mime_field_parse reads it. */
+struct mime_field {
+	const char *type; /* borrowed (the value): the media type, or the disposition */
+	const char *sub;  /* borrowed: the subtype (Content-Type), else NULL */
+	size_t n;         /* parameters */
+	const char *name[MIME_FIELD_PARAMS], *value[MIME_FIELD_PARAMS]; /* borrowed */
+};
+
+/* mime_field_parse - read the header value s in its plain form: a token (with_sub: and
+ * "/" and a token), then "; name=value" parameters. 1: read into f, s cut in place by
+ * NULs; 0: not that form (leave it to GMime), s unchanged. */
+int mime_field_parse(char *s, int with_sub, struct mime_field *f) WUR;
+/* mime_field_param - the value of parameter name (any case), or NULL */
+const char *mime_field_param(const struct mime_field *f, const char *name);
 
 /* mime_sniff - the type the first bytes say (a static string), or NULL when unknown */
 const char *mime_sniff(const unsigned char *p, size_t len);

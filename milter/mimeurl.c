@@ -52,25 +52,41 @@ void mime_lib_init(void)
 		psl = psl_builtin();
 }
 
+/* is_alpha, is_digit, is_alnum - ASCII classes (the C locale's, without a call) */
+static int is_alpha(int c)
+{
+	return (unsigned)((c | 0x20) - 'a') < 26;
+}
+
+static int is_digit(int c)
+{
+	return (unsigned)(c - '0') < 10;
+}
+
+static int is_alnum(int c)
+{
+	return is_alpha(c) || is_digit(c);
+}
+
 /* hexv - 0..15 or -1 */
 static int hexv(int c)
 {
-	if (c >= '0' && c <= '9')
+	if (is_digit(c))
 		return c - '0';
-	c = tolower(c);
+	c |= 0x20;
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 /* unreserved - RFC 3986 unreserved characters: their escapes are decoded */
 static int unreserved(int c)
 {
-	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+	return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 /* host_char - what may be left in a host name after decoding */
 static int host_char(int c)
 {
-	return isalnum(c) || c == '-' || c == '.' || c == '_' || c >= 0x80;
+	return is_alnum(c) || c == '-' || c == '.' || c == '_' || c >= 0x80;
 }
 
 /* clean - the URL without surrounding blanks, with tabs and line breaks dropped and
@@ -81,22 +97,29 @@ static size_t clean(const char *in, size_t len, char *out)
 		in++, len--;
 	while (len && (unsigned char)in[len - 1] <= ' ')
 		len--;
-	size_t n = 0;
-	for (size_t i = 0; i < len && n < URL_MAX * 2; i++)
+	size_t n, i = len < URL_MAX * 2 ? len : URL_MAX * 2;
+	for (const char *c = "\t\r\n\\"; *c; c++) { /* the first byte to drop or change */
+		const char *p = memchr(in, *c, i);
+		if (p)
+			i = (size_t)(p - in);
+	}
+	memcpy(out, in, i); /* up to it: as it is */
+	for (n = i; i < len && n < URL_MAX * 2; i++)
 		if (in[i] != '\t' && in[i] != '\r' && in[i] != '\n')
 			out[n++] = in[i] == '\\' ? '/' : in[i];
 	return n;
 }
 
-/* scheme - the scheme's length (before ':') when it is one we keep, else 0 */
+/* scheme - the scheme's length (before ':') when it is one we keep (http, https, ftp, in
+ * any case), else 0 */
 static size_t scheme(const char *s, size_t n)
 {
-	static const char *const keep[] = {"http", "https", "ftp"};
-	for (size_t i = 0; i < ARRAY_LEN(keep); i++) {
-		size_t k = strlen(keep[i]);
-		if (n > k && strncasecmp(s, keep[i], k) == 0 && s[k] == ':')
-			return k;
-	}
+	if (n > 4 && (s[0] | 0x20) == 'h' && (s[1] | 0x20) == 't' && (s[2] | 0x20) == 't' &&
+	    (s[3] | 0x20) == 'p')
+		return s[4] == ':' ? 4 : n > 5 && (s[4] | 0x20) == 's' && s[5] == ':' ? 5 : 0;
+	if (n > 3 && (s[0] | 0x20) == 'f' && (s[1] | 0x20) == 't' && (s[2] | 0x20) == 'p' &&
+	    s[3] == ':')
+		return 3;
 	return 0;
 }
 
@@ -106,7 +129,7 @@ static long norm_host(const char *h, size_t n, char *host)
 {
 	char raw[HOST_MAX * 3 + 1];
 	size_t k = 0;
-	int ascii = 1;
+	unsigned bits = 0; /* of all bytes: 8-bit ones need IDNA */
 	if (n == 0 || n > HOST_MAX * 3)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
@@ -117,15 +140,18 @@ static long norm_host(const char *h, size_t n, char *host)
 		}
 		if (!host_char(c))
 			return 0;
-		ascii = ascii && c < 0x80;
-		raw[k++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		bits |= (unsigned)c;
+		raw[k++] = (char)((unsigned)(c - 'A') < 26 ? c + 32 : c);
 	}
 	while (k && raw[k - 1] == '.')
 		k--;
 	raw[k] = '\0';
-	if (k == 0 || raw[0] == '.' || memmem(raw, k, "..", 2))
+	if (k == 0 || raw[0] == '.')
 		return 0;
-	if (ascii) { /* the common case: no IDNA work */
+	for (size_t i = 1; i < k; i++)
+		if (raw[i] == '.' && raw[i - 1] == '.')
+			return 0; /* an empty label */
+	if (bits < 0x80) {        /* the common case: no IDNA work */
 		memcpy(host, raw, k + 1);
 		return (long)k;
 	}
@@ -149,8 +175,14 @@ static size_t norm_rest(const char *s, size_t n, char *o, size_t room)
 	size_t k = 0;
 	if ((n == 0 || *s != '/') && room)
 		o[k++] = '/';
-	for (size_t i = 0; i < n && s[i] != '#' && k + 3 <= room; i++) {
+	for (size_t i = 0; i < n && k + 3 <= room; i++) {
 		int c = (unsigned char)s[i];
+		if (c > '>' && c < 0x7f) { /* letters and the like: as they are */
+			o[k++] = (char)c;
+			continue;
+		}
+		if (c == '#')
+			break;
 		if (c == '%' && i + 2 < n && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
 			c = hexv(s[i + 1]) << 4 | hexv(s[i + 2]);
 			i += 2;
@@ -194,23 +226,25 @@ static int norm(const char *in, size_t len, char *out, size_t *outlen, char *hos
 		return 0;
 	while (i < n && s[i] == '/')
 		i++;
-	size_t a = i; /* the authority: [userinfo@]host[:port] */
-	while (i < n && s[i] != '/' && s[i] != '?' && s[i] != '#')
-		i++;
-	const char *at = NULL;
-	for (size_t k = a; k < i; k++)
-		if (s[k] == '@')
-			at = s + k;
-	size_t hs = at ? (size_t)(at - s) + 1 : a, he = i, port = 0;
-	for (size_t k = he; k > hs; k--)
-		if (s[k - 1] == ':') {
-			for (size_t d = k; d < he && port < 100000; d++)
-				port = isdigit((unsigned char)s[d])
-					   ? port * 10 + (size_t)(s[d] - '0')
-					   : 100000;
-			he = k - 1;
+	size_t a = i, at = 0, colon = 0; /* the authority: [userinfo@]host[:port] */
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c > '@') /* letters: nothing to note */
+			continue;
+		if (c == '/' || c == '?' || c == '#')
 			break;
-		}
+		if (c == '@')
+			at = i + 1; /* just past the last '@' */
+		else if (c == ':')
+			colon = i + 1; /* and the last ':' */
+	}
+	size_t hs = at ? at : a, he = i, port = 0;
+	if (colon > hs) { /* a port: the last ':' of the host part */
+		for (size_t d = colon; d < he && port < 100000; d++)
+			port = is_digit((unsigned char)s[d]) ? port * 10 + (size_t)(s[d] - '0')
+							     : 100000;
+		he = colon - 1;
+	}
 	const char *sch = sl == 0              ? "http"
 			  : sl == 5            ? "https"
 			  : tolower(*s) == 'h' ? "http"
@@ -336,17 +370,12 @@ int mime_url_add(struct mime_result *r, unsigned urls_max, const char *url, size
 	int rc = norm(url, len, u, &ul, h);
 	if (rc <= 0)
 		return rc;
-	int known = mime_list_has(&r->urls, u, ul);
-	const char *d = !known || shown ? domain_of(r, h) : "";
-	if (!known) {
-		int added = mime_list_add(&r->urls, u, ul, urls_max);
-		if (added < 0 ||
-		    (added == 0 && mime_note(r, "mime.urls_exceeded", "%u", urls_max) < 0))
-			return -1;
-		if (added && !mime_list_has(&r->domains, d, strlen(d)) &&
-		    mime_list_add(&r->domains, d, strlen(d), urls_max) < 0)
-			return -1;
-	}
+	int added = mime_list_add_unique(&r->urls, u, ul, urls_max);
+	if (added < 0 || (added == 0 && mime_note(r, "mime.urls_exceeded", "%u", urls_max) < 0))
+		return -1;
+	const char *d = added != 2 || shown ? domain_of(r, h) : "";
+	if (added == 1 && mime_list_add_unique(&r->domains, d, strlen(d), urls_max) < 0)
+		return -1;
 	if (shown && shown_domain(shown, shown_len, sd) && strcmp(sd, d) != 0 &&
 	    mime_note(r, "mime.link_mismatch", "%s -> %s", sd, d) < 0)
 		return -1;
@@ -356,6 +385,8 @@ int mime_url_add(struct mime_result *r, unsigned urls_max, const char *url, size
 /* url_char - may this byte be part of a bare URL in text? */
 static int url_char(unsigned char c)
 {
+	if (is_alnum(c) || c >= 0x80)
+		return 1;
 	return c > ' ' && c != '<' && c != '>' && c != '"' && c != '\'' && c != '`' && c != '{' &&
 	       c != '}' && c != '|' && c != '^' && c != 0x7f;
 }
@@ -373,12 +404,19 @@ static size_t bare(struct mime_result *r, unsigned max, const char *s, size_t n,
 	return e ? e : 1;
 }
 
-/* next_www - the next "www." or "WWW." at or after i, or NULL */
+/* next_www - the next "www." or "WWW." at or after i, or NULL: each '.' from i + 3 on
+ * (fewer in text than the letters a search for the words would stop at) is looked behind */
 static const char *next_www(const char *text, size_t len, size_t i)
 {
-	const char *w = memmem(text + i, len - i, "www.", 4);
-	const char *W = memmem(text + i, len - i, "WWW.", 4);
-	return w == NULL || (W && W < w) ? W : w;
+	for (size_t k = i + 3; k < len;) {
+		const char *d = memchr(text + k, '.', len - k);
+		if (d == NULL)
+			return NULL;
+		if (memcmp(d - 3, "www", 3) == 0 || memcmp(d - 3, "WWW", 3) == 0)
+			return d - 3;
+		k = (size_t)(d - text) + 1;
+	}
+	return NULL;
 }
 
 /* mime_url_scan - bare URLs: "scheme://" and "www." at a word's start */
@@ -401,7 +439,7 @@ int mime_url_scan(struct mime_result *r, unsigned urls_max, const char *text, si
 			continue;
 		}
 		size_t at = (size_t)(c - text), s = at;
-		while (s > 0 && s + 6 > at && isalpha((unsigned char)text[s - 1]))
+		while (s > 0 && s + 6 > at && is_alpha((unsigned char)text[s - 1]))
 			s--;
 		if (at + 2 < len && text[at + 1] == '/' && text[at + 2] == '/' &&
 		    scheme(text + s, len - s) == at - s && at > s &&

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,9 @@ static void test_charsets(void)
 	    {"x-no-such", "ok \xc3\xa9", "ok \xc3\xa9", 1}, /* unknown: read as UTF-8 */
 	    {"utf-16le", "a\0b\0", "ab", 0},
 	    {"shift_jis", "a\x82", "a\xef\xbf\xbd", 0}, /* cut short: U+FFFD */
+	    /* glibc reads this name as UTF-8 and lets 0xF6... through: repaired */
+	    {"utf-8\xff", "a\xf6\xbc\x90\x91z\xc3\xa9",
+	     "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz\xc3\xa9", 0},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(t); i++) {
 		struct buf b;
@@ -255,6 +259,89 @@ static void test_urls(void)
 	mime_result_free(&r);
 }
 
+/* test_lists - values kept once through the hash index, in order, within max */
+static void test_lists(void)
+{
+	struct mime_list l;
+	memset(&l, 0, sizeof(l));
+	char v[32];
+	int bad = 0;
+	for (int round = 0; round < 2; round++) /* the second round finds them all there */
+		for (int i = 0; i < 300; i++) {
+			int n = snprintf(v, sizeof(v), "value-%d", i);
+			int rc = mime_list_add_unique(&l, v, (size_t)n, 250);
+			bad += rc != (round == 0 && i < 250 ? 1 : i < 250 ? 2 : 0);
+		}
+	ok(bad == 0 && l.n == 250 && strcmp(l.v[0], "value-0") == 0 &&
+	       strcmp(l.v[249], "value-249") == 0 && has(&l, "value-100") && !has(&l, "value-260"),
+	   "add_unique: 1 added, 2 there already, 0 full; order kept");
+	ok(mime_list_add_unique(&l, "", 0, 251) == 1 && mime_list_add_unique(&l, "", 0, 251) == 2,
+	   "add_unique: the empty value is a value");
+	mime_list_free(&l);
+	for (int i = 0; i < 20; i++) /* a plain list with duplicates, then an index on it */
+		if (mime_list_add(&l, i % 2 ? "odd" : "even", i % 2 ? 3 : 4, 100) != 1)
+			bad++;
+	ok(bad == 0 && mime_list_add_unique(&l, "odd", 3, 100) == 2 &&
+	       mime_list_add_unique(&l, "new", 3, 100) == 1 && l.n == 21 &&
+	       mime_list_add(&l, "new", 3, 100) == 1 && l.n == 22 && has(&l, "even"),
+	   "an index over a list that has duplicates already");
+	mime_list_free(&l);
+}
+
+/* test_fields - the plain forms of Content-Type and Content-Disposition read without
+ * GMime; the others left to it, unchanged */
+static void test_fields(void)
+{
+	static const struct {
+		const char *in;
+		int sub;
+		const char *want; /* "type/sub|name=value|...", or NULL: left to GMime */
+	} t[] = {
+	    {" text/plain; charset=utf-8", 1, "text/plain|charset=utf-8"},
+	    {"Text/HTML;charset=\"UTF-8\"", 1, "Text/HTML|charset=UTF-8"},
+	    {"multipart/mixed; boundary=\"a b;c\";\tx=1 ;", 1,
+	     "multipart/mixed|boundary=a b;c|x=1"},
+	    {"attachment; filename=\"x y.pdf\"", 0, "attachment|filename=x y.pdf"},
+	    {" inline", 0, "inline"},
+	    {"text/plain", 0, NULL},                         /* a disposition is one token */
+	    {"text", 1, NULL},                               /* no subtype */
+	    {"text /plain", 1, NULL},                        /* blanks around '/' */
+	    {"text/plain; charset = x", 1, NULL},            /* blanks around '=' */
+	    {"text/plain; a=1; A=2", 1, NULL},               /* a name twice */
+	    {"text/plain; name*=utf-8''x", 1, NULL},         /* RFC 2231 */
+	    {"text/plain; name=\"=?utf-8?q?x?=\"", 1, NULL}, /* RFC 2047 */
+	    {"text/plain; name=\"a\\\"b\"", 1, NULL},        /* a quoted pair */
+	    {"text/plain (comment)", 1, NULL},
+	    {"text/plain; name=caf\xc3\xa9", 1, NULL}, /* 8-bit */
+	    {"text/plain; name=", 1, NULL},
+	    {"text/plain; x=1; x2=2; x3=3; x4=4; x5=5; x6=6; x7=7; x8=8; x9=9", 1, NULL},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(t); i++) {
+		char s[256], got[256];
+		snprintf(s, sizeof(s), "%s", t[i].in);
+		struct mime_field f;
+		int rc = mime_field_parse(s, t[i].sub, &f);
+		size_t k = 0;
+		if (rc) {
+			k += (size_t)snprintf(got, sizeof(got), "%s%s%s", f.type, f.sub ? "/" : "",
+					      f.sub ? f.sub : "");
+			for (size_t j = 0; j < f.n && k < sizeof(got); j++)
+				k += (size_t)snprintf(got + k, sizeof(got) - k, "|%s=%s", f.name[j],
+						      f.value[j]);
+		}
+		if (!ok(t[i].want ? rc == 1 && strcmp(got, t[i].want) == 0
+				  : rc == 0 && strcmp(s, t[i].in) == 0,
+			"field \"%s\"", t[i].in))
+			diag("got %s", rc ? got : "(left to GMime)");
+	}
+	char s[] = "text/plain; CharSet=x";
+	struct mime_field f;
+	ok(mime_field_parse(s, 1, &f) == 1 && mime_field_param(&f, "charset") != NULL &&
+	       strcmp(mime_field_param(&f, "charset"), "x") == 0 &&
+	       mime_field_param(&f, "name") == NULL,
+	   "field parameters are found in any case");
+}
+
 /* test_sniff - types from the first bytes */
 static void test_sniff(void)
 {
@@ -419,6 +506,8 @@ int main(void)
 	test_names();
 	test_html();
 	test_urls();
+	test_lists();
+	test_fields();
 	test_sniff();
 	test_structure();
 	test_limits();
