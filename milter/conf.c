@@ -106,7 +106,7 @@ static const struct key keys[] = {
     {"rhsbl", K_RHSBL, F(rhsbl), NULL},
     {"uribl", K_URIBL, F(uribl), NULL},
     {"iprev", K_BOOL, F(iprev), "yes"},
-    {"mime_scan_max", K_SIZE, F(mime_scan_max), "10M"},
+    {"mime_scan_max", K_SIZE, F(mime_scan_max), "4M"},
     {"mime_depth_max", K_COUNT, F(mime_depth_max), "20"},
     {"mime_parts_max", K_COUNT, F(mime_parts_max), "1000"},
     {"mime_part_bytes_max", K_SIZE, F(mime_part_bytes_max), "10M"},

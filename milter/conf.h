@@ -59,7 +59,7 @@ struct conf {
 	struct conf_list rhsbl;      /* "NAME ZONE [...]" per rhsbl line */
 	struct conf_list uribl;      /* "NAME ZONE [...]" per uribl line */
 	int iprev;                   /* check the client's forward-confirmed reverse DNS */
-	size_t mime_scan_max;        /* message bytes the MIME analysis reads */
+	size_t mime_scan_max;        /* message bytes the MIME analysis holds */
 	unsigned mime_depth_max;     /* MIME nesting walked */
 	unsigned mime_parts_max;     /* MIME parts walked */
 	size_t mime_part_bytes_max;  /* decoded bytes kept per part */

@@ -41,6 +41,7 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,8 @@ struct walk {
 	struct mime_result *r;     /* borrowed: where results go */
 	int has_plain, has_html;   /* body text seen of each kind (for mime.html_only) */
 	size_t text_bytes;         /* the bytes of r->text's values */
+	const char *base;          /* borrowed: the input, where o->gaps' offsets start */
+	size_t blen;               /* its bytes */
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -179,20 +182,6 @@ static int field_is(const char *l, size_t n, const char *name, size_t *val)
 	return 1;
 }
 
-/* looks_field - a header field line: a name of printable or 8-bit characters, blanks (the
- * obsolete syntax of RFC 5322 4.5.2), then a colon */
-static int looks_field(const char *l, size_t n)
-{
-	size_t i = 0;
-	while (i < n && (unsigned char)l[i] > 32 && l[i] != 127 && l[i] != ':')
-		i++;
-	if (i == 0)
-		return 0;
-	while (i < n && (l[i] == ' ' || l[i] == '\t'))
-		i++;
-	return i < n && l[i] == ':';
-}
-
 /* parse_headers - the header block at the start of p; the body's offset, or -1 when out
  * of memory. A line that is not a field ends the block (it is body). */
 static long parse_headers(struct walk *w, const char *p, size_t len, const char *path,
@@ -216,7 +205,7 @@ static long parse_headers(struct walk *w, const char *p, size_t len, const char 
 			if (off == 0)
 				break; /* no header at all */
 			curlen += n;
-		} else if (looks_field(l, n)) {
+		} else if (mime_looks_field(l, n)) {
 			cur = NULL;
 			curlen = n;
 			size_t v;
@@ -373,71 +362,173 @@ static int describe(struct mime_result *r, size_t i, struct hview *h, int digest
 	return rc;
 }
 
-/* encoded bytes decoded per step */
-
 #define DECODE_CHUNK 65536 /* encoded bytes decoded per step */
+#define SNIFF_KEEP 4096    /* decoded bytes of an attachment kept: more than sniffing needs */
 
-/* decode - the transfer decoding of part i's body: *out points into body or into *owned.
- * At most max bytes come out (*cut says when there were more). -1 when out of memory. */
-static int decode(struct walk *w, size_t i, const char *body, size_t len, size_t max,
-		  const char **out, size_t *outlen, char **owned, int *cut)
+/* A body as decoded: its bytes in the input and those of the gaps among them. */
+struct src {
+	const char *p; /* borrowed: the body in the input */
+	size_t len;    /* its bytes there */
+	size_t off;    /* its offset in the input, when gapped */
+	size_t g0, g1; /* its gaps: o->gaps->v[g0..g1) */
+	size_t total;  /* the body's bytes, gaps included */
+};
+
+/* src_open - the body at p (len bytes) with the gaps that fall in it */
+static void src_open(const struct walk *w, const char *p, size_t len, struct src *s)
+{
+	*s = (struct src){p, len, 0, 0, 0, len};
+	const struct mime_gaps *g = w->o->gaps;
+	uintptr_t a = (uintptr_t)p, base = (uintptr_t)w->base;
+	if (g == NULL || g->n == 0 || w->o->read == NULL || a < base || a > base + w->blen)
+		return; /* no gaps, or a decoded copy: none fall in it */
+	s->off = (size_t)(a - base);
+	size_t lo = 0, hi = g->n; /* the first gap after the body's first byte */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (g->v[mid].at <= s->off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	s->g0 = s->g1 = lo;
+	while (s->g1 < g->n && g->v[s->g1].at <= s->off + len)
+		s->total += g->v[s->g1++].len;
+}
+
+/* src_read - n bytes of the body from pos on (as if it had no gaps) into out; the bytes
+ * read: fewer when a read fails */
+static size_t src_read(const struct walk *w, const struct src *s, size_t pos, char *out, size_t n)
+{
+	const struct mime_gap *v = w->o->gaps ? w->o->gaps->v : NULL;
+	size_t at = 0, lpos = 0, got = 0; /* at: in the input, lpos: in the body */
+	for (size_t g = s->g0; got < n; g++) {
+		size_t seg = (g < s->g1 ? v[g].at - s->off : s->len) - at;
+		if (pos + got < lpos + seg) {
+			size_t k = lpos + seg - (pos + got);
+			k = k < n - got ? k : n - got;
+			memcpy(out + got, s->p + at + (pos + got - lpos), k);
+			got += k;
+		}
+		at += seg;
+		lpos += seg;
+		if (g >= s->g1 || got == n)
+			break;
+		if (pos + got < lpos + v[g].len) {
+			size_t k = lpos + v[g].len - (pos + got);
+			k = k < n - got ? k : n - got;
+			ssize_t r =
+			    w->o->read(w->o->read_arg, v[g].src + (pos + got - lpos), out + got, k);
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+			if ((size_t)r < k)
+				break;
+		}
+		lpos += v[g].len;
+	}
+	return got;
+}
+
+/* What decode gives. */
+struct dec {
+	const char *d; /* borrowed (the input) or owned: the bytes kept */
+	size_t dlen;   /* bytes at d */
+	size_t n;      /* decoded bytes in all (the part's size) */
+	char *owned;   /* owned, or NULL */
+	int cut;       /* there were more than the budget */
+};
+
+/* decode - the transfer decoding of part i's body, at most max bytes; keep: every decoded
+ * byte kept, else only the first SNIFF_KEEP (the rest counted). -1 when out of memory. */
+static int decode(struct walk *w, size_t i, const char *body, size_t len, size_t max, int keep,
+		  struct dec *o)
 {
 	const char *enc = w->r->parts[i].encoding;
-	*owned = NULL;
-	*cut = 0;
+	memset(o, 0, sizeof(*o));
 	int b64 = enc && strcmp(enc, "base64") == 0;
 	int qp = enc && strcmp(enc, "quoted-printable") == 0;
+	struct src s;
+	src_open(w, body, len, &s);
 	if (!b64 && !qp) {
-		*out = body;
-		*outlen = len < max ? len : max;
-		*cut = len > max;
+		o->n = s.total < max ? s.total : max;
+		o->cut = s.total > max;
+		o->d = body;
+		o->dlen = o->n;
+		if (s.g0 == s.g1)
+			return 0;
+		o->dlen = keep || o->n < SNIFF_KEEP ? o->n : SNIFF_KEEP;
+		if ((o->owned = malloc(o->dlen + 1)) == NULL)
+			return -1;
+		o->dlen = src_read(w, &s, 0, o->owned, o->dlen);
+		o->owned[o->dlen] = '\0';
+		o->d = o->owned;
 		return 0;
 	}
-	/* a step writes at most its input + 3 bytes, and starts below max */
-	size_t size = (len < max + DECODE_CHUNK ? len : max + DECODE_CHUNK) + 3;
-	char *d = malloc(size + 1);
-	if (d == NULL)
+	size_t total = s.total;
+	/* a step writes at most its input + 3 bytes, and starts below max (keep) or at most
+	 * at SNIFF_KEEP (the bytes past it are overwritten by the next step) */
+	size_t lim = keep ? max : SNIFF_KEEP;
+	size_t size = (total < lim + DECODE_CHUNK ? total : lim + DECODE_CHUNK) + 3;
+	char *d = malloc(size + 1), *stage = NULL;
+	if (d == NULL || (s.g0 < s.g1 && (stage = malloc(DECODE_CHUNK)) == NULL)) {
+		free(d);
 		return -1;
+	}
 	size_t n = 0, pos = 0;
 	int state = 0;
 	unsigned save = 0, junk = 0;
-	while (pos < len && n < max) {
-		size_t c = len - pos < DECODE_CHUNK ? len - pos : DECODE_CHUNK;
-		n += b64 ? mime_b64_step(body + pos, c, d + n, &state, &save, &junk)
-			 : mime_qp_step(body + pos, c, d + n, &state, &save);
+	while (pos < total && n < max) {
+		size_t c = total - pos < DECODE_CHUNK ? total - pos : DECODE_CHUNK;
+		const char *in = body + pos;
+		if (stage) {
+			size_t got = src_read(w, &s, pos, stage, c);
+			if (got < c)
+				total = pos + got; /* a read failed: the body ends here */
+			c = got;
+			in = stage;
+		}
+		char *to = d + (keep || n < SNIFF_KEEP ? n : SNIFF_KEEP);
+		n += b64 ? mime_b64_step(in, c, to, &state, &save, &junk)
+			 : mime_qp_step(in, c, to, &state, &save);
 		pos += c;
 	}
+	free(stage);
 	if (junk && mime_note(w->r, "mime.bad_base64", "%s", w->r->parts[i].path) < 0) {
 		free(d);
 		return -1;
 	}
-	*cut = n > max || pos < len;
-	if (n > max)
-		n = max;
-	d[n] = '\0';
-	*owned = d;
-	*out = d;
-	*outlen = n;
+	o->cut = n > max || pos < total;
+	o->n = n > max ? max : n;
+	o->dlen = keep || o->n < SNIFF_KEEP ? o->n : SNIFF_KEEP;
+	d[o->dlen] = '\0';
+	o->owned = d;
+	o->d = d;
 	return 0;
+}
+
+/* budget - the decoded bytes the next part may have: what is left of both budgets */
+static size_t budget(const struct walk *w)
+{
+	size_t d = w->r->decoded, room = w->o->total_bytes_max > d ? w->o->total_bytes_max - d : 0;
+	return w->o->part_bytes_max < room ? w->o->part_bytes_max : room;
 }
 
 /* decode_part - decode within what is left of the part and message budgets (a cut is a
  * note); the part's size set. -1 when out of memory. */
-static int decode_part(struct walk *w, size_t i, const char *body, size_t len, const char **d,
-		       size_t *n, char **owned)
+static int decode_part(struct walk *w, size_t i, const char *body, size_t len, int keep,
+		       struct dec *o)
 {
 	struct mime_result *r = w->r;
-	size_t room = w->o->total_bytes_max > r->decoded ? w->o->total_bytes_max - r->decoded : 0;
-	size_t max = w->o->part_bytes_max < room ? w->o->part_bytes_max : room;
-	int cut;
-	if (decode(w, i, body, len, max, d, n, owned, &cut) < 0)
+	size_t max = budget(w);
+	if (decode(w, i, body, len, max, keep, o) < 0)
 		return -1;
-	r->parts[i].size = *n;
-	if (cut &&
+	r->parts[i].size = o->n;
+	if (o->cut &&
 	    mime_note(r, max < w->o->part_bytes_max ? "mime.bytes_exceeded" : "mime.part_truncated",
 		      "%s", r->parts[i].path) < 0) {
-		free(*owned);
-		*owned = NULL;
+		free(o->owned);
+		o->owned = NULL;
 		return -1;
 	}
 	return 0;
@@ -521,18 +612,17 @@ done:
 /* leaf - decode a body, sniff it, show it to the observer, then text or attachment */
 static int leaf(struct walk *w, size_t i, const char *body, size_t len)
 {
-	const char *d;
-	size_t n;
-	char *owned;
-	if (decode_part(w, i, body, len, &d, &n, &owned) < 0)
+	int txt = is_text_body(&w->r->parts[i]);
+	struct dec o;
+	if (decode_part(w, i, body, len, txt || w->o->leaf != NULL, &o) < 0)
 		return -1;
-	w->r->decoded += n;
+	w->r->decoded += o.n;
 	struct mime_part *p = &w->r->parts[i];
-	p->sniffed = mime_sniff((const unsigned char *)d, n);
+	p->sniffed = mime_sniff((const unsigned char *)o.d, o.dlen);
 	if (w->o->leaf)
-		w->o->leaf(w->o->leaf_arg, p, d, n);
-	int rc = is_text_body(p) ? text(w, i, d, n) : attachment(w, p);
-	free(owned);
+		w->o->leaf(w->o->leaf_arg, p, o.d, o.dlen);
+	int rc = txt ? text(w, i, o.d, o.dlen) : attachment(w, p);
+	free(o.owned);
 	return rc;
 }
 
@@ -619,17 +709,32 @@ static int multipart(struct walk *w, const char *p, size_t len, unsigned depth, 
 	return rc;
 }
 
-/* enclosed - a message/rfc822 part: its body (transfer-decoded if need be) is a message */
+/* enclosed - a message/rfc822 part: its body (transfer-decoded if need be) is a message.
+ * Unencoded, it is walked where it is, gaps and all, unless the budget cuts it short. */
 static int enclosed(struct walk *w, size_t i, const char *body, size_t len, unsigned depth,
 		    const char *path)
 {
-	const char *msg;
-	size_t n;
-	char *owned;
-	if (decode_part(w, i, body, len, &msg, &n, &owned) < 0)
+	const char *enc = w->r->parts[i].encoding;
+	int coded = enc && (strcmp(enc, "base64") == 0 || strcmp(enc, "quoted-printable") == 0);
+	struct dec o;
+	if (decode_part(w, i, body, len, coded, &o) < 0)
 		return -1;
-	if (owned)
+	const char *msg = o.d;
+	size_t n = o.dlen;
+	if (coded) {
 		w->r->decoded += n; /* the decoded copy lives while its parts are walked */
+	} else if (o.owned) {       /* gaps: walked in place, or whole up to the budget */
+		free(o.owned);
+		o.owned = NULL;
+		msg = body;
+		n = len;
+		if (o.cut) {
+			if (decode(w, i, body, len, budget(w), 1, &o) < 0)
+				return -1;
+			msg = o.d;
+			n = o.dlen;
+		}
+	}
 	char sub[64];
 	snprintf(sub, sizeof(sub), "%s.1", path);
 	int rc;
@@ -637,7 +742,7 @@ static int enclosed(struct walk *w, size_t i, const char *body, size_t len, unsi
 		rc = mime_note(w->r, "mime.parts_exceeded", "%u", w->o->parts_max);
 	else
 		rc = walk(w, msg, n, depth + 1, sub, 0);
-	free(owned);
+	free(o.owned);
 	return rc;
 }
 
@@ -681,7 +786,7 @@ int mime_analyze(const char *msg, size_t len, const struct mime_opts *o, struct 
 {
 	mime_init();
 	memset(r, 0, sizeof(*r));
-	struct walk w = {o, r, 0, 0, 0};
+	struct walk w = {o, r, 0, 0, 0, msg, len};
 	if (walk(&w, msg, len, 0, "1", 0) < 0 ||
 	    (w.has_html && !w.has_plain && mime_note(r, "mime.html_only", "yes") < 0)) {
 		mime_result_free(r);

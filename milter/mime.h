@@ -11,6 +11,7 @@
 #define PORTCULLIS_MIME_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "compat.h"
 
@@ -36,6 +37,7 @@ struct mime_part {
 	int attachment;      /* counted as an attachment */
 };
 
+struct buf;
 struct mime_slot;  /* private to mimelist.c */
 struct mime_chunk; /* private to mimelist.c */
 
@@ -71,6 +73,24 @@ struct mime_result {
 	char last_domain[256]; /* and its registrable domain */
 };
 
+/* Bytes of a leaf's body that the input leaves out (mime_elide): the analysis reads them
+ * back through mime_opts.read when it decodes that body. */
+struct mime_gap {
+	size_t at;  /* offset in the input: the bytes left out came just before input[at] */
+	size_t len; /* how many */
+	size_t src; /* their offset in what mime_opts.read reads */
+};
+
+/* The gaps of an input, in the order of their offsets. */
+struct mime_gaps {
+	struct mime_gap *v; /* owned array */
+	size_t n, cap;
+};
+
+/* mime_read - read len bytes at offset off of the source into p; the bytes read, -1 on
+ * error */
+typedef ssize_t mime_read(void *arg, size_t off, void *p, size_t len);
+
 /* The limits (portcullis.conf mime_* keys), and an optional observer for tests. */
 struct mime_opts {
 	unsigned depth_max;     /* nesting deeper than this is not walked */
@@ -81,7 +101,10 @@ struct mime_opts {
 	size_t header_line_max; /* a longer header line is an oddity (and is cut) */
 	/* leaf - called with each leaf's transfer-decoded bytes (before charset conversion) */
 	void (*leaf)(void *arg, const struct mime_part *p, const char *data, size_t len);
-	void *leaf_arg; /* borrowed: leaf's argument */
+	void *leaf_arg;               /* borrowed: leaf's argument */
+	const struct mime_gaps *gaps; /* borrowed, or NULL: what the input leaves out */
+	mime_read *read;              /* reads the bytes the gaps stand for */
+	void *read_arg;               /* borrowed: read's argument */
 };
 
 /* mime_init - initialise the libraries once (mime_analyze calls it; call it before the
@@ -92,6 +115,15 @@ void mime_opts_default(struct mime_opts *o);
 /* mime_analyze - analyse msg (len bytes: header, empty line, body; CRLF or LF) into r,
  * which the caller then owns. Malformed input is never an error. -1 when out of memory. */
 int mime_analyze(const char *msg, size_t len, const struct mime_opts *o, struct mime_result *r) WUR;
+/* mime_elide - append a message body of len bytes (read through rd at offsets 0..len) to
+ * b, whose cap bounds it, as mime_analyze needs it: header blocks and lines that start
+ * with "--" whole, of the rest of each body its first keep bytes; what is left out is
+ * recorded in g (offsets in b), for mime_opts.gaps. 0 done, 1 b's cap cut it short (or a
+ * read failed), -1 out of memory. */
+int mime_elide(struct buf *b, size_t len, mime_read *rd, void *arg, size_t keep,
+	       struct mime_gaps *g) WUR;
+/* mime_gaps_free - release */
+void mime_gaps_free(struct mime_gaps *g);
 /* mime_result_free - release */
 void mime_result_free(struct mime_result *r);
 
@@ -111,5 +143,6 @@ void mime_list_free(struct mime_list *l);
 int mime_note(struct mime_result *r, const char *name, const char *fmt, ...) WUR PRINTF_LIKE(3, 4);
 
 #define MIME_NOTES_MAX 64
+#define MIME_KEEP 32768 /* bytes of each body that scan.c has mime_elide keep */
 
 #endif

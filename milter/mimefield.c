@@ -145,3 +145,17 @@ const char *mime_field_param(const struct mime_field *f, const char *name)
 			return f->value[k];
 	return NULL;
 }
+
+/* mime_looks_field - see mimeint.h: a name of printable or 8-bit characters, blanks (the
+ * obsolete syntax of RFC 5322 4.5.2), then a colon */
+int mime_looks_field(const char *l, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (unsigned char)l[i] > 32 && l[i] != 127 && l[i] != ':')
+		i++;
+	if (i == 0)
+		return 0;
+	while (i < n && (l[i] == ' ' || l[i] == '\t'))
+		i++;
+	return i < n && l[i] == ':';
+}

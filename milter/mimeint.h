@@ -76,6 +76,8 @@ struct mime_field {
  * "/" and a token), then "; name=value" parameters. 1: read into f, s cut in place by
  * NULs; 0: not that form (leave it to GMime), s unchanged. */
 int mime_field_parse(char *s, int with_sub, struct mime_field *f) WUR;
+/* mime_looks_field - does the line l (n bytes, no line break) look like a header field? */
+int mime_looks_field(const char *l, size_t n);
 /* mime_field_param - the value of parameter name (any case), or NULL */
 const char *mime_field_param(const struct mime_field *f, const char *name);
 

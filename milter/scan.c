@@ -383,12 +383,21 @@ static int rule_body(const struct message *m, struct buf *b)
 	return 0;
 }
 
+/* spool_reader - mime_read over the message's body */
+static ssize_t spool_reader(void *arg, size_t off, void *p, size_t len)
+{
+	return spool_read(arg, off, p, len);
+}
+
 /* mime_input - the message as the MIME analysis reads it: header fields, an empty line,
- * the body (from *body_off on, 0 when the header did not fit); at most mime_scan_max bytes
- * (*cut says when there were more). The rules' rawbody is read from it too. */
-static int mime_input(const struct message *m, struct buf *b, int *cut, size_t *body_off)
+ * the body (from *body_off on, 0 when the header did not fit) as mime_elide keeps it, the
+ * rest of long bodies left out (g); at most mime_scan_max bytes (*cut says when there
+ * were more). The rules' rawbody is read from it too while it holds that whole. */
+static int mime_input(const struct message *m, struct buf *b, struct mime_gaps *g, int *cut,
+		      size_t *body_off)
 {
 	buf_init(b, m->gen->conf->mime_scan_max);
+	memset(g, 0, sizeof(*g));
 	*cut = 0;
 	*body_off = 0;
 	int rc = BUF_OK;
@@ -397,31 +406,23 @@ static int mime_input(const struct message *m, struct buf *b, int *cut, size_t *
 				m->hdrs[i].value[0] == ' ' ? "" : " ", m->hdrs[i].value);
 	if (rc == BUF_OK)
 		rc = buf_add(b, "\r\n", 2);
-	if (rc == BUF_OK)
-		*body_off = b->len;
-	char chunk[16384];
-	for (size_t off = 0; rc == BUF_OK && off < spool_size(m->body);) {
-		size_t room = b->max - b->len, want = spool_size(m->body) - off;
-		if (want > sizeof(chunk))
-			want = sizeof(chunk);
-		if (want > room) {
-			want = room;
-			*cut = 1;
-		}
-		ssize_t r = want ? spool_read(m->body, off, chunk, want) : 0;
-		if (r <= 0)
-			break; /* a read error: the analysis sees what was read */
-		rc = buf_add(b, chunk, (size_t)r);
-		off += (size_t)r;
-	}
-	if (rc == BUF_TOOBIG)
+	if (rc == BUF_NOMEM)
+		return -1;
+	if (rc == BUF_TOOBIG) {
 		*cut = 1;
-	return rc == BUF_NOMEM ? -1 : 0;
+		return 0;
+	}
+	*body_off = b->len;
+	int er = mime_elide(b, spool_size(m->body), spool_reader, m->body, MIME_KEEP, g);
+	if (er < 0)
+		return -1;
+	*cut = er;
+	return 0;
 }
 
 /* mime_facts - the MIME analysis of the message into mr, its facts into f */
-static int mime_facts(const struct message *m, const struct buf *in, int cut, struct findings *f,
-		      struct mime_result *mr)
+static int mime_facts(const struct message *m, const struct buf *in, const struct mime_gaps *g,
+		      int cut, struct findings *f, struct mime_result *mr)
 {
 	const struct conf *c = m->gen->conf;
 	struct mime_opts o;
@@ -432,6 +433,9 @@ static int mime_facts(const struct message *m, const struct buf *in, int cut, st
 	o.total_bytes_max = c->mime_bytes_max;
 	o.urls_max = c->mime_urls_max;
 	o.header_line_max = c->mime_header_line_max;
+	o.gaps = g;
+	o.read = spool_reader;
+	o.read_arg = m->body;
 	int rc = -1;
 	if (mime_analyze(in->data ? in->data : "", in->len, &o, mr) < 0)
 		goto done;
@@ -484,7 +488,8 @@ static void mime_values(const struct mime_result *mr, struct rule_values *x)
 /* run_rules - evaluate the generation's rules against the message; hits into out and,
  * as findings, "rules.hit" and "rules.limit" */
 static int run_rules(const struct session *s, const struct message *m, const struct buf *text,
-		     size_t body_off, const struct mime_result *mr, struct scan_out *out)
+		     const struct mime_gaps *g, size_t body_off, const struct mime_result *mr,
+		     struct scan_out *out)
 {
 	const struct rule_set *rs = m->gen->rules;
 	if (rs == NULL || rule_count(rs) == 0)
@@ -500,7 +505,8 @@ static int run_rules(const struct session *s, const struct message *m, const str
 	int rc = -1;
 	if (hdrs == NULL)
 		goto done;
-	if (body_off == 0 || text->len - body_off < want) {
+	if (body_off == 0 || text->len - body_off < want ||
+	    (g->n && g->v[0].at < body_off + want)) {
 		if (rule_body(m, &body) < 0)
 			goto done;
 		raw = body.data ? body.data : "";
@@ -611,20 +617,21 @@ int scan_message(const struct session *s, const struct message *m, struct scan_o
 	memset(&mr, 0, sizeof(mr));
 	struct timespec t[SCAN_T_N + 1];
 	int rc = -1;
-	struct buf text; /* the message as read once from the spool, for MIME and rawbody */
+	struct buf text;       /* the message as read once from the spool, for MIME and rawbody */
+	struct mime_gaps gaps; /* what text leaves out of long bodies */
 	size_t body_off;
 	int cut;
 	clock_gettime(CLOCK_MONOTONIC, &t[0]);
-	if (mime_input(m, &text, &cut, &body_off) < 0 || envelope_facts(s, m, f) < 0 ||
+	if (mime_input(m, &text, &gaps, &cut, &body_off) < 0 || envelope_facts(s, m, f) < 0 ||
 	    size_facts(m, f) < 0 || header_facts(m, f) < 0 || spf_facts(m, f) < 0 ||
-	    scan_auth_facts(s, m, f) < 0 || mime_facts(m, &text, cut, f, &mr) < 0)
+	    scan_auth_facts(s, m, f) < 0 || mime_facts(m, &text, &gaps, cut, f, &mr) < 0)
 		goto done;
 	clock_gettime(CLOCK_MONOTONIC, &t[SCAN_T_MIME + 1]);
 	if (reputation_facts(s, m, &mr, f) < 0)
 		goto done;
 	clock_gettime(CLOCK_MONOTONIC, &t[SCAN_T_REPUTATION + 1]);
 	if (pol_lists(m->gen->policy, f) < 0 || quar_released(m, f) < 0 ||
-	    run_rules(s, m, &text, body_off, &mr, out) < 0)
+	    run_rules(s, m, &text, &gaps, body_off, &mr, out) < 0)
 		goto done;
 	clock_gettime(CLOCK_MONOTONIC, &t[SCAN_T_RULES + 1]);
 	if (pol_decide(m->gen->policy, f, out->hits, out->nhits, v) < 0 ||
@@ -642,5 +649,6 @@ done:
 	}
 	mime_result_free(&mr);
 	buf_free(&text);
+	mime_gaps_free(&gaps);
 	return rc;
 }
