@@ -657,6 +657,9 @@ static int dns_setup(struct dns *d, const struct dns_opts *o, const char *file,
 	    {"do-not-query-localhost:", "no"},
 	    {"infra-host-ttl:", "10"},
 	    {"infra-keep-probing:", "yes"},
+	    /* answers in the order the server gave them (local data: as added), so that
+	     * an SPF ptr evaluation with more than 10 names is repeatable */
+	    {"rrset-roundrobin:", "no"},
 	};
 	int nerr = 0;
 	int rc = ub_ctx_async(d->ctx, 1);
