@@ -9,7 +9,7 @@
  * DESCRIPTION
  *	A run belongs to one message (one thread). It holds the PCRE2 match
  *	data (sized for the set's largest pattern), a match context with match,
- *	depth and heap limits and a JIT stack, the per-rule memo (unknown,
+ *	depth and heap limits and the thread's JIT stack, the per-rule memo (unknown,
  *	being evaluated, false, true) and lazily built header values
  *	(unfolded, and RFC 2047-decoded), so that no rule and no header is
  *	worked on twice. Rules are evaluated in order; a `when` line pulls the
@@ -27,6 +27,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,11 +66,43 @@ struct rule_run {
 	struct buf scratch;      /* "Name: value" for the headers target */
 	pcre2_match_data *md;    /* owned */
 	pcre2_match_context *mc; /* owned */
-	pcre2_jit_stack *js;     /* owned, or NULL without JIT */
 	struct pf_run *pf;       /* owned: the prefilter's scratch, or NULL (prefilter.c) */
 	size_t evals;            /* rules evaluated by the last rule_eval */
 	int nomem;
 };
+
+/* One JIT stack per thread, made on first use and kept: a stack per run cost an mmap and
+ * an munmap (with its TLB shootdown across the daemon's threads) on every message. */
+static pthread_key_t js_key;
+static pthread_once_t js_once = PTHREAD_ONCE_INIT;
+static int js_ok;
+
+static void js_free(void *s)
+{
+	pcre2_jit_stack_free(s);
+}
+
+static void js_init(void)
+{
+	js_ok = pthread_key_create(&js_key, js_free) == 0;
+}
+
+/* thread_jit_stack - PCRE2's callback: this thread's JIT stack (NULL, when it cannot be
+ * made: PCRE2 then uses its small default stack, and a deep match runs into its limit) */
+static pcre2_jit_stack *thread_jit_stack(void *unused)
+{
+	(void)unused;
+	pthread_once(&js_once, js_init);
+	if (!js_ok)
+		return NULL;
+	pcre2_jit_stack *s = pthread_getspecific(js_key);
+	if (s == NULL && (s = pcre2_jit_stack_create(32 * 1024, RULE_JIT_STACK, NULL)) != NULL &&
+	    pthread_setspecific(js_key, s) != 0) {
+		pcre2_jit_stack_free(s);
+		s = NULL;
+	}
+	return s;
+}
 
 /* rule_run_new - everything a message's evaluation needs */
 struct rule_run *rule_run_new(const struct rule_set *rs)
@@ -83,20 +116,17 @@ struct rule_run *rule_run_new(const struct rule_set *rs)
 	r->limits = calloc(rs->n + 1, sizeof(*r->limits));
 	r->md = pcre2_match_data_create(rs->ovec_pairs, NULL);
 	r->mc = pcre2_match_context_create(NULL);
-	if (rc_jit())
-		r->js = pcre2_jit_stack_create(32 * 1024, RULE_JIT_STACK, NULL);
 	int pf_nomem;
 	r->pf = pf_run_new(rs->pf, &pf_nomem);
-	if (pf_nomem || r->state == NULL || r->limits == NULL || r->md == NULL || r->mc == NULL ||
-	    (rc_jit() && r->js == NULL)) {
+	if (pf_nomem || r->state == NULL || r->limits == NULL || r->md == NULL || r->mc == NULL) {
 		rule_run_free(r);
 		return NULL;
 	}
 	pcre2_set_match_limit(r->mc, RULE_MATCH_LIMIT);
 	pcre2_set_depth_limit(r->mc, RULE_DEPTH_LIMIT);
 	pcre2_set_heap_limit(r->mc, RULE_HEAP_LIMIT);
-	if (r->js)
-		pcre2_jit_stack_assign(r->mc, NULL, r->js);
+	if (rc_jit())
+		pcre2_jit_stack_assign(r->mc, thread_jit_stack, NULL);
 	return r;
 }
 
@@ -125,7 +155,6 @@ void rule_run_free(struct rule_run *r)
 	free(r->limits);
 	pcre2_match_data_free(r->md);
 	pcre2_match_context_free(r->mc);
-	pcre2_jit_stack_free(r->js);
 	pf_run_free(r->pf);
 	free(r);
 }

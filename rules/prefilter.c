@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	pf_build(rs);                      after the set is compiled (compile.c)
  *	struct pf_run *p = pf_run_new(rs->pf);   per rule_run
- *	pf_reset(p);                       per message
+ *	pf_reset(p);                       per message, in the evaluating thread
  *	if (pf_may(p, c, vi, nv, v, len)) run PCRE2 on v
  *	pf_run_free(p); pf_free(rs->pf);
  *
@@ -32,10 +32,14 @@
  *	pattern runs as before.
  *
  * THREAD SAFETY
- *	The set's databases are read-only; a pf_run belongs to one rule_run.
+ *	The set's databases are read-only; a pf_run belongs to one rule_run. Each
+ *	thread has one Hyperscan scratch space, kept for the thread's life and
+ *	grown to fit the databases it meets: pf_reset takes it, so pf_may must
+ *	run in the thread that called pf_reset (rule_eval does both).
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +58,6 @@ struct pf_group {
 struct pf_set {
 	struct pf_group *g; /* owned array */
 	size_t ng;
-	hs_scratch_t *proto; /* owned: cloned by each run */
 };
 
 /* A group's results for the message being evaluated. */
@@ -67,7 +70,7 @@ struct pf_cache {
 
 struct pf_run {
 	const struct pf_set *ps; /* borrowed */
-	hs_scratch_t *scratch;   /* owned */
+	hs_scratch_t *scratch;   /* borrowed: the evaluating thread's, or NULL (no prefilter) */
 	struct pf_cache *c;      /* owned: one per group */
 	size_t scans, skips;     /* since the run began: values scanned, PCRE2 calls saved */
 };
@@ -214,8 +217,6 @@ int pf_build(struct rule_set *rs)
 			g->t = seen[k];
 			for (size_t i = 0; i < b.n; i++)
 				b.conds[i]->pf = (int)ps->ng;
-			if (hs_alloc_scratch(g->db, &ps->proto) != HS_SUCCESS)
-				rc = -1;
 			ps->ng++;
 		}
 		free(b.conds);
@@ -242,7 +243,6 @@ void pf_free(struct pf_set *ps)
 	for (size_t i = 0; i < ps->ng; i++)
 		hs_free_database(ps->g[i].db);
 	free(ps->g);
-	hs_free_scratch(ps->proto);
 	free(ps);
 }
 
@@ -260,8 +260,7 @@ struct pf_run *pf_run_new(const struct pf_set *ps, int *nomem)
 	if (ps == NULL)
 		return NULL;
 	struct pf_run *p = calloc(1, sizeof(*p));
-	if (p == NULL || (p->c = calloc(ps->ng, sizeof(*p->c))) == NULL ||
-	    hs_clone_scratch(ps->proto, &p->scratch) != HS_SUCCESS) {
+	if (p == NULL || (p->c = calloc(ps->ng, sizeof(*p->c))) == NULL) {
 		pf_run_free(p);
 		*nomem = 1;
 		return NULL;
@@ -280,13 +279,48 @@ void pf_run_free(struct pf_run *p)
 		free(p->c[i].bits);
 	}
 	free(p->c);
-	hs_free_scratch(p->scratch);
 	free(p);
 }
 
-/* pf_reset - forget the last message's scans */
+/* One scratch space per thread, grown to fit every database it has scanned with and kept:
+ * a scratch per run was an allocation and a copy on every message. */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int scratch_ok;
+
+static void scratch_free(void *s)
+{
+	hs_free_scratch(s);
+}
+
+static void scratch_init(void)
+{
+	scratch_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
+}
+
+/* thread_scratch - this thread's scratch, fit for every database of ps; NULL when it cannot
+ * be had (the run then goes without the prefilter) */
+static hs_scratch_t *thread_scratch(const struct pf_set *ps)
+{
+	pthread_once(&scratch_once, scratch_init);
+	if (!scratch_ok)
+		return NULL;
+	hs_scratch_t *s = pthread_getspecific(scratch_key), *was = s;
+	int fits = 1;
+	for (size_t i = 0; fits && i < ps->ng; i++) /* at once when it fits already */
+		fits = hs_alloc_scratch(ps->g[i].db, &s) == HS_SUCCESS;
+	if (s != was && pthread_setspecific(scratch_key, s) != 0) {
+		hs_free_scratch(s);
+		return NULL;
+	}
+	return fits ? s : NULL;
+}
+
+/* pf_reset - forget the last message's scans; take the evaluating thread's scratch */
 void pf_reset(struct pf_run *p)
 {
+	if (p)
+		p->scratch = thread_scratch(p->ps);
 	for (size_t i = 0; p && i < p->ps->ng; i++) {
 		if (p->c[i].got)
 			memset(p->c[i].got, 0, p->c[i].cap);
@@ -308,7 +342,7 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 int pf_may(struct pf_run *p, const struct rule_cond *c, size_t vi, size_t nv, const char *v,
 	   size_t len)
 {
-	if (p == NULL || c->pf < 0 || vi >= nv)
+	if (p == NULL || p->scratch == NULL || c->pf < 0 || vi >= nv)
 		return 1;
 	const struct pf_group *g = &p->ps->g[c->pf];
 	struct pf_cache *k = &p->c[c->pf];
