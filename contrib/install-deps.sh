@@ -36,8 +36,10 @@ fi
 test_pkgs="postfix swaks unbound bind9-dnsutils iproute2 m4 libwrap0 python3
 	procps clang-format git python3-yaml python3-authres sqlite3 python3-dkim"
 # dbconfig-no-thanks: opendmarc's database set-up is not wanted (without it
-# apt picks dbconfig-mysql and a MariaDB client); util-linux: unshare, mount
-bench_pkgs="rspamd opendkim opendmarc dbconfig-no-thanks util-linux"
+# apt picks dbconfig-mysql and a MariaDB client); util-linux: unshare, mount;
+# python3-cryptography and python3-nacl: mkcorpus.py's rsa and ed25519 keys
+bench_pkgs="rspamd opendkim opendmarc dbconfig-no-thanks util-linux
+	python3-cryptography python3-nacl"
 # the services those packages install
 bench_services="rspamd opendkim opendmarc"
 
