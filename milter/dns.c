@@ -657,9 +657,7 @@ static int dns_setup(struct dns *d, const struct dns_opts *o, const char *file,
 	    {"do-not-query-localhost:", "no"},
 	    {"infra-host-ttl:", "10"},
 	    {"infra-keep-probing:", "yes"},
-	    /* answers in the order the server gave them (local data: as added), so that
-	     * an SPF ptr evaluation with more than 10 names is repeatable */
-	    {"rrset-roundrobin:", "no"},
+	    {"rrset-roundrobin:", "no"}, /* answers in the server's order: repeatable */
 	};
 	int nerr = 0;
 	int rc = ub_ctx_async(d->ctx, 1);
@@ -711,16 +709,12 @@ static int dns_setup(struct dns *d, const struct dns_opts *o, const char *file,
 		}
 	}
 	if (nerr == 0) {
-		/* make libunbound apply its configuration now (it would at the first
-		 * lookup; any zone change does it). The change: libunbound answers test.
-		 * itself (RFC 6761) unless told not to (the "local-zone:" option is
-		 * accepted but ignored); real mail never names test., the test bed's
-		 * zones live there */
+		/* make libunbound apply its configuration now (any zone change does). The
+		 * change: libunbound answers test. itself (RFC 6761) unless told not to (the
+		 * "local-zone:" option is ignored); the test bed's zones live there */
 		rc = ub_ctx_zone_add(d->ctx, "test.", "nodefault");
-		/* likewise the loopback reverse zone, so that iprev of a 127/8 client asks
-		 * the forwarder (whose own default zone answers it) like any other */
-		/* and the documentation networks' reverse zones (RFC 5737), where test
-		 * beds and benchmarks give their clients PTRs: asked like any other */
+		/* likewise the loopback and documentation networks' (RFC 5737) reverse
+		 * zones: test beds and benchmarks give their clients PTRs there */
 		static const char *const asked[] = {"127.in-addr.arpa.", "2.0.192.in-addr.arpa.",
 						    "100.51.198.in-addr.arpa.",
 						    "113.0.203.in-addr.arpa."};
@@ -978,6 +972,12 @@ struct dns_answer *dns_lookup(struct dns *d, const char *name, int type,
 	pthread_mutex_unlock(&q->lock);
 	dns_query_free(q);
 	return a;
+}
+
+/* dns_cached - would a lookup of (name, type) be answered from the cache? */
+int dns_cached(struct dns *d, const char *name, int type)
+{
+	return dnscache_has(d->cache, name, type);
 }
 
 /* dns_answer_free - release an answer from dns_lookup */

@@ -79,6 +79,8 @@ int dns_add_local(struct dns *d, const char *rr) WUR;
  * for tests */
 int dns_add_local_zone(struct dns *d, const char *name, const char *type) WUR;
 
+/* dns_cached - would a lookup of (name, type) be answered from the cache at once? */
+int dns_cached(struct dns *d, const char *name, int type);
 /* dns_start - begin an asynchronous lookup; NULL only when out of memory. An answer still
  * in the resolver's cache (see dnscache.h) makes a query that is already complete */
 struct dns_query *dns_start(struct dns *d, const char *name, int type) WUR;

@@ -321,6 +321,23 @@ int dnscache_get(struct dnscache *c, const char *name, int type, struct dns_answ
 	return hit;
 }
 
+/* dnscache_has - is a live answer for (name, type) kept? (nothing copied, LRU untouched) */
+int dnscache_has(struct dnscache *c, const char *name, int type)
+{
+	char key[DNSCACHE_KEY_MAX];
+	size_t keylen;
+	uint32_t hash;
+	if (make_key(name, type, key, &keylen, &hash) < 0)
+		return 0;
+	struct shard *s = shard_of(c, hash);
+	uint64_t now = c->now_ms();
+	pthread_mutex_lock(&s->lock);
+	struct centry *e = entry_find(c, s, hash, key, keylen, type);
+	int live = e != NULL && now < e->expires;
+	pthread_mutex_unlock(&s->lock);
+	return live;
+}
+
 /* keep_ttl - how long a may be kept, in seconds; 0: not at all */
 static uint32_t keep_ttl(const struct dns_answer *a)
 {

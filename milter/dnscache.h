@@ -30,6 +30,8 @@ unsigned long dnscache_epoch(struct dnscache *c);
  * rounded up), secure, truncated, n and rr (the caller's); name, type and ms untouched.
  * 1: a hit; 0: a miss (or out of memory: out has no records) */
 int dnscache_get(struct dnscache *c, const char *name, int type, struct dns_answer *out) WUR;
+/* dnscache_has - is a live answer for (name, type) kept? */
+int dnscache_has(struct dnscache *c, const char *name, int type);
 /* dnscache_put - keep a copy of a, asked as name, if it may be kept (OK, NXDOMAIN or NODATA
  * with a TTL) and no clear came after epoch; best effort */
 void dnscache_put(struct dnscache *c, const char *name, const struct dns_answer *a,

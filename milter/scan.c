@@ -101,8 +101,13 @@ static struct task *job_start(struct generation *g, const char *ip, const char *
 	j->id = id;
 	j->deadline = *deadline;
 	struct task *t = NULL;
+	/* the identity's record already cached (a warm cache: the usual case for a busy MX): the
+	 * check will not wait, so it runs here rather than on a worker thread */
+	const char *at = strrchr(sender, '@');
+	const char *dom = id == SPF_ID_HELO || at == NULL ? helo : at + 1;
 	if (j->ip && j->helo && j->sender)
-		t = task_start(job_run, j, job_done);
+		t = dns_cached(g->dns, dom, DNS_T_TXT) ? task_run(job_run, j, job_done)
+						       : task_start(job_run, j, job_done);
 	if (t == NULL)
 		job_done(j);
 	return t;

@@ -290,7 +290,8 @@ static int dispatch(struct task *t)
 }
 
 /* task_start - start run(arg) */
-struct task *task_start(void (*run)(void *), void *arg, void (*done)(void *))
+/* task_new - a task not yet run; NULL when out of memory */
+static struct task *task_new(void (*run)(void *), void *arg, void (*done)(void *))
 {
 	struct task *t = calloc(1, sizeof(*t));
 	if (t == NULL)
@@ -308,13 +309,37 @@ struct task *task_start(void (*run)(void *), void *arg, void (*done)(void *))
 	t->done = done;
 	t->arg = arg;
 	t->refs = 2;
+	return t;
+}
+
+/* run_here - run t in the caller's thread; the task is finished on return */
+static void run_here(struct task *t)
+{
+	t->refs = 1;
+	t->run(t->arg);
+	t->finished = 1;
+}
+
+struct task *task_start(void (*run)(void *), void *arg, void (*done)(void *))
+{
+	struct task *t = task_new(run, arg, done);
+	if (t == NULL)
+		return NULL;
 	int rc = dispatch(t);
 	if (rc != 0) { /* no thread to be had (EAGAIN under load): do it inline */
 		log_debug("no thread for a task (error %d): running it inline", rc);
-		t->refs = 1;
-		run(arg);
-		t->finished = 1;
+		run_here(t);
 	}
+	return t;
+}
+
+/* task_run - a task run at once in the caller's thread, for work that will not wait (its
+ * DNS answers are cached): handing it to a worker would cost more than doing it */
+struct task *task_run(void (*run)(void *), void *arg, void (*done)(void *))
+{
+	struct task *t = task_new(run, arg, done);
+	if (t)
+		run_here(t);
 	return t;
 }
 

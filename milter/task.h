@@ -15,6 +15,9 @@ struct task;
  * runs here and now (the result is the same, only later). NULL only when out of memory (nothing was
  * run, and arg is still the caller's). */
 struct task *task_start(void (*run)(void *), void *arg, void (*done)(void *)) WUR;
+/* task_run - the same, but run at once in the caller's thread (for work whose DNS answers
+ * are cached): task_wait returns at once */
+struct task *task_run(void (*run)(void *), void *arg, void (*done)(void *));
 /* task_wait - wait until run has returned; arg stays the task's until task_release */
 void *task_wait(struct task *t);
 /* task_release - the owner lets go; a task still running finishes and frees itself */

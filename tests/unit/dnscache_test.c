@@ -87,12 +87,28 @@ static int hit(struct dnscache *c, const char *name, int type)
 	return h;
 }
 
+/* test_has - dnscache_has: a live answer kept, nothing copied */
+static void test_has(void)
+{
+	struct dnscache *c = dnscache_new(1000, 1 << 20, fake_clock);
+	if (!ok(c != NULL, "a cache"))
+		return;
+	struct dns_answer hv = answer(DNS_T_TXT, DNS_OK, 300, "v=spf1 -all", NULL);
+	ok(!dnscache_has(c, "has.example", DNS_T_TXT), "dnscache_has: not before it is kept");
+	dnscache_put(c, "has.example", &hv, dnscache_epoch(c));
+	clear_rr(&hv);
+	ok(dnscache_has(c, "HAS.example.", DNS_T_TXT) && !dnscache_has(c, "has.example", DNS_T_A),
+	   "dnscache_has: kept, whatever the case and final dot, for its type only");
+	dnscache_free(c);
+}
+
 /* test_kept - which answers are kept, with what */
 static void test_kept(void)
 {
 	struct dnscache *c = dnscache_new(1000, 1 << 20, fake_clock);
 	if (!ok(c != NULL, "a cache"))
 		return;
+
 	static const struct {
 		enum dns_status st;
 		uint32_t ttl;
@@ -389,6 +405,7 @@ static void test_threads(void)
 int main(void)
 {
 	test_kept();
+	test_has();
 	test_keys();
 	test_ttl();
 	test_epoch();

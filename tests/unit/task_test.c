@@ -130,6 +130,18 @@ static void test_basic(void)
 	is_int(atomic_load(&dones), 2, "then called by the thread when run returns");
 	task_release(NULL);
 	ok(1, "task_release(NULL) does nothing");
+
+	/* task_run: done at once, in the caller's thread */
+	j = job_new(5, NULL, 0);
+	struct task_stats before, after;
+	task_get_stats(&before);
+	t = j ? task_run(job_run, j, job_done) : NULL;
+	task_get_stats(&after);
+	ok(t && j->out == 10, "task_run has run the task when it returns");
+	ok(after.started == before.started, "task_run gives nothing to the pool");
+	ok(t && task_wait(t) == j, "task_wait on it returns the argument at once");
+	task_release(t);
+	is_int(atomic_load(&dones), 3, "done called once the owner lets go of it");
 }
 
 /* test_reuse - tasks one after another share one worker */
