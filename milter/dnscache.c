@@ -292,23 +292,37 @@ static int copy_out(const struct centry *e, struct dns_answer *out)
 	return 0;
 }
 
-/* dnscache_get - a live answer, copied out; 1 hit, 0 miss */
-int dnscache_get(struct dnscache *c, const char *name, int type, struct dns_answer *out)
+/* live_entry - the live entry for (name, type), its shard locked in *sp (the caller
+ * unlocks), an expired one removed; NULL when none (*sp NULL when the name cannot be a key) */
+static struct centry *live_entry(struct dnscache *c, const char *name, int type, struct shard **sp,
+				 uint64_t *now)
 {
 	char key[DNSCACHE_KEY_MAX];
 	size_t keylen;
 	uint32_t hash;
+	*sp = NULL;
 	if (make_key(name, type, key, &keylen, &hash) < 0)
-		return 0;
-	struct shard *s = shard_of(c, hash);
-	uint64_t now = c->now_ms();
-	int hit = 0;
+		return NULL;
+	struct shard *s = *sp = shard_of(c, hash);
+	*now = c->now_ms();
 	pthread_mutex_lock(&s->lock);
 	struct centry *e = entry_find(c, s, hash, key, keylen, type);
-	if (e != NULL && now >= e->expires) {
+	if (e != NULL && *now >= e->expires) {
 		entry_remove(c, s, e);
 		s->expired++;
-	} else if (e != NULL && copy_out(e, out) == 0) {
+		e = NULL;
+	}
+	return e;
+}
+
+/* dnscache_get - a live answer, copied out; 1 hit, 0 miss */
+int dnscache_get(struct dnscache *c, const char *name, int type, struct dns_answer *out)
+{
+	struct shard *s;
+	uint64_t now;
+	struct centry *e = live_entry(c, name, type, &s, &now);
+	int hit = 0;
+	if (e != NULL && copy_out(e, out) == 0) {
 		out->status = e->status;
 		out->ttl = (uint32_t)((e->expires - now + 999) / 1000);
 		out->secure = e->secure;
@@ -317,24 +331,19 @@ int dnscache_get(struct dnscache *c, const char *name, int type, struct dns_answ
 		lru_push(s, e);
 		hit = 1;
 	}
-	pthread_mutex_unlock(&s->lock);
+	if (s)
+		pthread_mutex_unlock(&s->lock);
 	return hit;
 }
 
 /* dnscache_has - is a live answer for (name, type) kept? (nothing copied, LRU untouched) */
 int dnscache_has(struct dnscache *c, const char *name, int type)
 {
-	char key[DNSCACHE_KEY_MAX];
-	size_t keylen;
-	uint32_t hash;
-	if (make_key(name, type, key, &keylen, &hash) < 0)
-		return 0;
-	struct shard *s = shard_of(c, hash);
-	uint64_t now = c->now_ms();
-	pthread_mutex_lock(&s->lock);
-	struct centry *e = entry_find(c, s, hash, key, keylen, type);
-	int live = e != NULL && now < e->expires;
-	pthread_mutex_unlock(&s->lock);
+	struct shard *s;
+	uint64_t now;
+	int live = live_entry(c, name, type, &s, &now) != NULL;
+	if (s)
+		pthread_mutex_unlock(&s->lock);
 	return live;
 }
 
