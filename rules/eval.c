@@ -9,13 +9,12 @@
  * DESCRIPTION
  *	A run belongs to one message (one thread). It holds the PCRE2 match
  *	data (sized for the set's largest pattern), a match context with match,
- *	depth and heap limits and the thread's JIT stack, the per-rule memo (unknown,
- *	being evaluated, false, true) and lazily built header values
- *	(unfolded, and RFC 2047-decoded), so that no rule and no header is
- *	worked on twice. Rules are evaluated in order; a `when` line pulls the
- *	rules it names on demand through the memo. A rule's match lines are
- *	ANDed (each true when any value of its target matches), then its
- *	`when` expression, then any true unless line vetoes it.
+ *	depth and heap limits and a JIT stack (kept across runs, keep.h), the per-rule memo
+ *(unknown, being evaluated, false, true) and lazily built header values (unfolded, and RFC
+ *2047-decoded), so that no rule and no header is worked on twice. Rules are evaluated in order; a
+ *`when` line pulls the rules it names on demand through the memo. A rule's match lines are ANDed
+ *(each true when any value of its target matches), then its `when` expression, then any true unless
+ *line vetoes it.
  *
  *	Each value is cut to its target's cap before matching: header values
  *	RULE_HEADER_CAP, the raw body and the decoded "body" RULE_BODY_CAP, the rest
@@ -27,7 +26,6 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +33,7 @@
 
 #include "buf.h"
 #include "expr.h"
+#include "keep.h"
 #include "findings.h"
 #include "rfc2047.h"
 #include "rules_int.h"
@@ -66,43 +65,19 @@ struct rule_run {
 	struct buf scratch;      /* "Name: value" for the headers target */
 	pcre2_match_data *md;    /* owned */
 	pcre2_match_context *mc; /* owned */
+	pcre2_jit_stack *js;     /* owned, from js_keep: NULL for PCRE2's small default stack */
 	struct pf_run *pf;       /* owned: the prefilter's scratch, or NULL (prefilter.c) */
 	size_t evals;            /* rules evaluated by the last rule_eval */
 	int nomem;
 };
 
-/* One JIT stack per thread, made on first use and kept: a stack per run cost an mmap and
- * an munmap (with its TLB shootdown across the daemon's threads) on every message. */
-static pthread_key_t js_key;
-static pthread_once_t js_once = PTHREAD_ONCE_INIT;
-static int js_ok;
-
+/* JIT stacks are kept for the next run (keep.h): making one costs an mmap, and freeing it
+ * an munmap with its TLB shootdown across the daemon's threads. */
 static void js_free(void *s)
 {
 	pcre2_jit_stack_free(s);
 }
-
-static void js_init(void)
-{
-	js_ok = pthread_key_create(&js_key, js_free) == 0;
-}
-
-/* thread_jit_stack - PCRE2's callback: this thread's JIT stack (NULL, when it cannot be
- * made: PCRE2 then uses its small default stack, and a deep match runs into its limit) */
-static pcre2_jit_stack *thread_jit_stack(void *unused)
-{
-	(void)unused;
-	pthread_once(&js_once, js_init);
-	if (!js_ok)
-		return NULL;
-	pcre2_jit_stack *s = pthread_getspecific(js_key);
-	if (s == NULL && (s = pcre2_jit_stack_create(32 * 1024, RULE_JIT_STACK, NULL)) != NULL &&
-	    pthread_setspecific(js_key, s) != 0) {
-		pcre2_jit_stack_free(s);
-		s = NULL;
-	}
-	return s;
-}
+static struct keep js_keep = KEEP_INIT(js_free);
 
 /* rule_run_new - everything a message's evaluation needs */
 struct rule_run *rule_run_new(const struct rule_set *rs)
@@ -125,8 +100,15 @@ struct rule_run *rule_run_new(const struct rule_set *rs)
 	pcre2_set_match_limit(r->mc, RULE_MATCH_LIMIT);
 	pcre2_set_depth_limit(r->mc, RULE_DEPTH_LIMIT);
 	pcre2_set_heap_limit(r->mc, RULE_HEAP_LIMIT);
-	if (rc_jit())
-		pcre2_jit_stack_assign(r->mc, thread_jit_stack, NULL);
+	if (rc_jit()) {
+		unsigned long unused;
+		r->js = keep_take(&js_keep, &unused);
+		if (r->js ==
+		    NULL) /* NULL still: PCRE2's default, and a deep match hits its limit */
+			r->js = pcre2_jit_stack_create(32 * 1024, RULE_JIT_STACK, NULL);
+		if (r->js)
+			pcre2_jit_stack_assign(r->mc, NULL, r->js);
+	}
 	return r;
 }
 
@@ -155,6 +137,7 @@ void rule_run_free(struct rule_run *r)
 	free(r->limits);
 	pcre2_match_data_free(r->md);
 	pcre2_match_context_free(r->mc);
+	keep_give(&js_keep, r->js, 0);
 	pf_run_free(r->pf);
 	free(r);
 }

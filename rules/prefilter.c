@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	pf_build(rs);                      after the set is compiled (compile.c)
  *	struct pf_run *p = pf_run_new(rs->pf);   per rule_run
- *	pf_reset(p);                       per message, in the evaluating thread
+ *	pf_reset(p);                       per message
  *	if (pf_may(p, c, vi, nv, v, len)) run PCRE2 on v
  *	pf_run_free(p); pf_free(rs->pf);
  *
@@ -32,17 +32,18 @@
  *	pattern runs as before.
  *
  * THREAD SAFETY
- *	The set's databases are read-only; a pf_run belongs to one rule_run. Each
- *	thread has one Hyperscan scratch space, kept for the thread's life and
- *	grown to fit the databases it meets: pf_reset takes it, so pf_may must
- *	run in the thread that called pf_reset (rule_eval does both).
+ *	The set's databases are read-only; a pf_run belongs to one rule_run and
+ *	holds one Hyperscan scratch space while it lives: taken (or made) by its
+ *	first pf_reset from those earlier runs gave back, and given back by
+ *	pf_run_free (keep.h), so a new libmilter thread does not make its own.
  */
 #include "config.h"
 
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "keep.h"
 #include "rules_int.h"
 
 #ifdef HAVE_HYPERSCAN
@@ -58,6 +59,7 @@ struct pf_group {
 struct pf_set {
 	struct pf_group *g; /* owned array */
 	size_t ng;
+	unsigned long serial; /* unique per built set: which set a kept scratch fits */
 };
 
 /* A group's results for the message being evaluated. */
@@ -70,7 +72,9 @@ struct pf_cache {
 
 struct pf_run {
 	const struct pf_set *ps; /* borrowed */
-	hs_scratch_t *scratch;   /* borrowed: the evaluating thread's, or NULL (no prefilter) */
+	hs_scratch_t *scratch;   /* owned, from scratch_keep, or NULL */
+	unsigned long fits;      /* the serial of the set the scratch was last fitted for */
+	int ready;               /* the scratch fits ps: the prefilter runs */
 	struct pf_cache *c;      /* owned: one per group */
 	size_t scans, skips;     /* since the run began: values scanned, PCRE2 calls saved */
 };
@@ -227,6 +231,8 @@ int pf_build(struct rule_set *rs)
 		pf_free(ps);
 		return 0;
 	}
+	static atomic_ulong serials;
+	ps->serial = atomic_fetch_add(&serials, 1) + 1;
 	rs->pf = ps;
 	return 0;
 nomem:
@@ -251,6 +257,17 @@ size_t pf_groups(const struct pf_set *ps)
 {
 	return ps ? ps->ng : 0;
 }
+
+/* Scratch spaces are kept for the next run (keep.h), tagged with the serial of the set they
+ * were last fitted for: hs_alloc_scratch checks the CRC of every database even when the
+ * scratch fits already (about a tenth of a message's CPU), and allocates when it does not.
+ * A scratch fitted for one set and then grown for another fits both, but is tagged only
+ * with the last: after a reload the old set's runs fit it again, at the cost of a check. */
+static void scratch_free(void *s)
+{
+	hs_free_scratch(s);
+}
+static struct keep scratch_keep = KEEP_INIT(scratch_free);
 
 /* pf_run_new - a run's scratch space; NULL for a set without databases, or out of memory
  * (*nomem set) */
@@ -278,49 +295,31 @@ void pf_run_free(struct pf_run *p)
 		free(p->c[i].got);
 		free(p->c[i].bits);
 	}
+	keep_give(&scratch_keep, p->scratch, p->fits);
 	free(p->c);
 	free(p);
 }
 
-/* One scratch space per thread, grown to fit every database it has scanned with and kept:
- * a scratch per run was an allocation and a copy on every message. */
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static int scratch_ok;
-
-static void scratch_free(void *s)
+/* run_scratch - p's scratch, fit for every database of its set; NULL when it cannot be had
+ * (the run then goes without the prefilter) */
+static hs_scratch_t *run_scratch(struct pf_run *p)
 {
-	hs_free_scratch(s);
-}
-
-static void scratch_init(void)
-{
-	scratch_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
-}
-
-/* thread_scratch - this thread's scratch, fit for every database of ps; NULL when it cannot
- * be had (the run then goes without the prefilter) */
-static hs_scratch_t *thread_scratch(const struct pf_set *ps)
-{
-	pthread_once(&scratch_once, scratch_init);
-	if (!scratch_ok)
-		return NULL;
-	hs_scratch_t *s = pthread_getspecific(scratch_key), *was = s;
+	if (p->scratch == NULL)
+		p->scratch = keep_take(&scratch_keep, &p->fits);
+	if (p->scratch != NULL && p->fits == p->ps->serial)
+		return p->scratch;
 	int fits = 1;
-	for (size_t i = 0; fits && i < ps->ng; i++) /* at once when it fits already */
-		fits = hs_alloc_scratch(ps->g[i].db, &s) == HS_SUCCESS;
-	if (s != was && pthread_setspecific(scratch_key, s) != 0) {
-		hs_free_scratch(s);
-		return NULL;
-	}
-	return fits ? s : NULL;
+	for (size_t i = 0; fits && i < p->ps->ng; i++)
+		fits = hs_alloc_scratch(p->ps->g[i].db, &p->scratch) == HS_SUCCESS;
+	p->fits = fits ? p->ps->serial : 0;
+	return fits ? p->scratch : NULL;
 }
 
-/* pf_reset - forget the last message's scans; take the evaluating thread's scratch */
+/* pf_reset - forget the last message's scans; take a scratch that fits the set */
 void pf_reset(struct pf_run *p)
 {
 	if (p)
-		p->scratch = thread_scratch(p->ps);
+		p->ready = run_scratch(p) != NULL;
 	for (size_t i = 0; p && i < p->ps->ng; i++) {
 		if (p->c[i].got)
 			memset(p->c[i].got, 0, p->c[i].cap);
@@ -342,7 +341,7 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 int pf_may(struct pf_run *p, const struct rule_cond *c, size_t vi, size_t nv, const char *v,
 	   size_t len)
 {
-	if (p == NULL || p->scratch == NULL || c->pf < 0 || vi >= nv)
+	if (p == NULL || !p->ready || c->pf < 0 || vi >= nv)
 		return 1;
 	const struct pf_group *g = &p->ps->g[c->pf];
 	struct pf_cache *k = &p->c[c->pf];

@@ -12,7 +12,10 @@
  *	MIME test messages. Every message must give the same hits in the
  *	same order, with the same "why" text. Then: which conditions were
  *	left to PCRE2, and that the prefilter did save PCRE2 calls (so that
- *	the comparison is not between two unfiltered copies).
+ *	the comparison is not between two unfiltered copies). Then as the daemon
+ *	runs them: a new run per message, on new threads, two loaded copies of
+ *	the set in turn; and the list that keeps scratch spaces and JIT stacks
+ *	for the next run (keep.h).
  *
  * OUTPUT
  *	TAP on stdout (see tap.h).
@@ -20,6 +23,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +31,7 @@
 
 #include "buf.h"
 #include "errlist.h"
+#include "keep.h"
 #include "rules.h"
 #include "rules_int.h"
 #include "tap.h"
@@ -125,49 +130,82 @@ static void describe(const struct rule_input *in)
 	     in->extra[0].v[0]);
 }
 
+/* One random message and the buffers it lives in. */
+struct rmsg {
+	struct buf body, raw, att, subj, mailer;
+	const char *uv[2], *dv[1], *bv[2], *av[1];
+	size_t bl[2];
+	struct rule_values extra[4];
+	struct rule_header hdrs[2];
+	struct rule_input in;
+};
+
+static void rmsg_init(struct rmsg *m)
+{
+	memset(m, 0, sizeof(*m));
+	struct buf *all[] = {&m->body, &m->raw, &m->att, &m->subj, &m->mailer};
+	for (size_t i = 0; i < ARRAY_LEN(all); i++)
+		buf_init(all[i], 0);
+}
+
+static void rmsg_free(struct rmsg *m)
+{
+	struct buf *all[] = {&m->body, &m->raw, &m->att, &m->subj, &m->mailer};
+	for (size_t i = 0; i < ARRAY_LEN(all); i++)
+		buf_free(all[i]);
+}
+
+/* rmsg_next - the next random message (the generator's sequence is fixed) */
+static const struct rule_input *rmsg_next(struct rmsg *m)
+{
+	random_text(&m->body, 1 + rnd(60));
+	random_text(&m->raw, 1 + rnd(30));
+	random_text(&m->att, 1 + rnd(3));
+	random_text(&m->subj, 1 + rnd(6));
+	random_text(&m->mailer, 1 + rnd(4));
+	static const char *const urls[] = {"http://x.top/a", "https://evil.xyz/",
+					   "http://good.example/", "https://a.b.top/x"};
+	static const char *const doms[] = {"bit.ly", "tinyurl.com", "example.com", "bit.lyx"};
+	m->uv[0] = urls[rnd(4)];
+	m->uv[1] = urls[rnd(4)];
+	m->dv[0] = doms[rnd(4)];
+	m->bv[0] = m->body.data;
+	m->bv[1] = m->att.data;
+	m->bl[0] = m->body.len;
+	m->bl[1] = m->att.len;
+	m->av[0] = rnd(3) ? m->att.data : "setup.EXE";
+	m->extra[0] = (struct rule_values){"body", m->bv, m->bl, 1 + rnd(2)};
+	m->extra[1] = (struct rule_values){"url", m->uv, NULL, rnd(3)};
+	m->extra[2] = (struct rule_values){"url-domain", m->dv, NULL, 1};
+	m->extra[3] = (struct rule_values){"attachment:name", m->av, NULL, 1};
+	m->hdrs[0] = (struct rule_header){"Subject", m->subj.data};
+	m->hdrs[1] = (struct rule_header){"X-Mailer", m->mailer.data};
+	m->in = (struct rule_input){.hdrs = m->hdrs,
+				    .nhdr = 2,
+				    .client_addr = "192.0.2.1",
+				    .client_name = "unknown",
+				    .helo = "h",
+				    .mail_from = "",
+				    .body = m->raw.data,
+				    .body_len = m->raw.len,
+				    .extra = m->extra,
+				    .nextra = ARRAY_LEN(m->extra)};
+	return &m->in;
+}
+
 /* compare_random - n random messages through both sets */
 static void compare_random(const struct rule_set *with, const struct rule_set *without, unsigned n)
 {
 	struct rule_run *a = rule_run_new(with), *b = rule_run_new(without);
-	struct buf body, raw, url, att, subj, mailer;
-	struct buf *all[] = {&body, &raw, &url, &att, &subj, &mailer};
-	for (size_t i = 0; i < ARRAY_LEN(all); i++)
-		buf_init(all[i], 0);
+	struct rmsg m;
+	rmsg_init(&m);
 	unsigned bad = 0;
 	size_t hits = 0;
 	for (unsigned k = 0; a && b && k < n && bad == 0; k++) {
-		random_text(&body, 1 + rnd(60));
-		random_text(&raw, 1 + rnd(30));
-		random_text(&att, 1 + rnd(3));
-		random_text(&subj, 1 + rnd(6));
-		random_text(&mailer, 1 + rnd(4));
-		static const char *const urls[] = {"http://x.top/a", "https://evil.xyz/",
-						   "http://good.example/", "https://a.b.top/x"};
-		static const char *const doms[] = {"bit.ly", "tinyurl.com", "example.com",
-						   "bit.lyx"};
-		const char *uv[2] = {urls[rnd(4)], urls[rnd(4)]};
-		const char *dv[1] = {doms[rnd(4)]};
-		const char *bv[2] = {body.data, att.data};
-		size_t bl[2] = {body.len, att.len};
-		const char *av[1] = {rnd(3) ? att.data : "setup.EXE"};
-		struct rule_values extra[] = {{"body", bv, bl, 1 + rnd(2)},
-					      {"url", uv, NULL, rnd(3)},
-					      {"url-domain", dv, NULL, 1},
-					      {"attachment:name", av, NULL, 1}};
-		struct rule_header hdrs[] = {{"Subject", subj.data}, {"X-Mailer", mailer.data}};
-		struct rule_input in = {.hdrs = hdrs,
-					.nhdr = 2,
-					.client_addr = "192.0.2.1",
-					.client_name = "unknown",
-					.helo = "h",
-					.mail_from = "",
-					.body = raw.data,
-					.body_len = raw.len,
-					.extra = extra,
-					.nextra = ARRAY_LEN(extra)};
-		if (!same_hits(a, b, &in, &hits)) {
+		const struct rule_input *in = rmsg_next(&m);
+		if (!same_hits(a, b, in, &hits)) {
 			bad++;
-			describe(&in);
+			describe(in);
 		}
 	}
 	if (!ok(a && b && bad == 0,
@@ -178,10 +216,86 @@ static void compare_random(const struct rule_set *with, const struct rule_set *w
 	ok(a && pf_skips(rule_run_prefilter(a)) > n, "the prefilter saved PCRE2 calls (%zu)",
 	   a ? pf_skips(rule_run_prefilter(a)) : 0);
 #endif
-	for (size_t i = 0; i < ARRAY_LEN(all); i++)
-		buf_free(all[i]);
+	rmsg_free(&m);
 	rule_run_free(a);
 	rule_run_free(b);
+}
+
+/* A batch of messages as the daemon runs them: a new run per message, on a thread of its own
+ * (libmilter starts threads as connections come), alternating between two rule sets (a
+ * reload: the old set's messages still finish). */
+struct batch {
+	const struct rule_set *with[2], *without;
+	unsigned n, bad, unfiltered;
+	size_t hits, skips;
+};
+
+static void *run_batch(void *arg)
+{
+	struct batch *bt = arg;
+	struct rmsg m;
+	rmsg_init(&m);
+	for (unsigned k = 0; k < bt->n; k++) {
+		struct rule_run *a = rule_run_new(bt->with[k % 2]), *b = rule_run_new(bt->without);
+		const struct rule_input *in = rmsg_next(&m);
+		if (a == NULL || b == NULL || !same_hits(a, b, in, &bt->hits))
+			bt->bad++;
+		size_t sk = a ? pf_skips(rule_run_prefilter(a)) : 0;
+		bt->skips += sk;
+		bt->unfiltered += sk == 0;
+		rule_run_free(a);
+		rule_run_free(b);
+	}
+	rmsg_free(&m);
+	return NULL;
+}
+
+/* compare_threads - batches on new threads; each run takes the scratch space and JIT stack an
+ * earlier run gave back (keep.h), fitted for the other set half of the time */
+static void compare_threads(const struct rule_set *with, const struct rule_set *with2,
+			    const struct rule_set *without)
+{
+	struct batch bt = {.with = {with, with2}, .without = without, .n = 100};
+	unsigned threads = 0;
+	for (int t = 0; t < 8; t++) {
+		pthread_t th;
+		if (pthread_create(&th, NULL, run_batch, &bt) == 0 && pthread_join(th, NULL) == 0)
+			threads++;
+	}
+	ok(threads == 8 && bt.bad == 0,
+	   "%u threads x %u messages, a new run each, two sets in turn: the same hits", threads,
+	   bt.n);
+#ifdef HAVE_HYPERSCAN
+	ok(bt.skips > 8 * bt.n && bt.unfiltered < bt.n,
+	   "every thread's runs were prefiltered (%zu PCRE2 calls saved, %u runs saved none)",
+	   bt.skips, bt.unfiltered);
+#endif
+}
+
+/* keep.h: taken newest first with its tag, freed past KEEP_MAX */
+static unsigned freed;
+static void count_free(void *o)
+{
+	(void)o;
+	freed++;
+}
+
+static void test_keep(void)
+{
+	static struct keep k = KEEP_INIT(count_free);
+	static int objs[KEEP_MAX + 1];
+	unsigned long tag = 7;
+	ok(keep_take(&k, &tag) == NULL && tag == 0, "keep: nothing kept, nothing taken");
+	for (unsigned i = 0; i <= KEEP_MAX; i++)
+		keep_give(&k, &objs[i], i + 1);
+	keep_give(&k, NULL, 9);
+	is_int(freed, 1, "keep: the object past KEEP_MAX is freed, NULL ignored");
+	void *o = keep_take(&k, &tag);
+	ok(o == &objs[KEEP_MAX - 1] && tag == KEEP_MAX, "keep: the newest is taken, with its tag");
+	unsigned n = 1;
+	while (keep_take(&k, &tag) != NULL)
+		n++;
+	is_int(n, KEEP_MAX, "keep: all that were kept are taken, then none");
 }
 
 /* compare_files - the MIME test messages, whole, as body and raw body */
@@ -257,10 +371,11 @@ int main(void)
 	errlist_init(&e1);
 	errlist_init(&e2);
 	struct rule_set *with = rule_load_file(path, &e1), *without = rule_load_file(path, &e2);
+	struct rule_set *with2 = rule_load_file(path, &e2);
 	unlink(path);
-	if (!ok(with && without, "the rule file loads"))
+	if (!ok(with && without && with2, "the rule file loads"))
 		diag("%s", e1.count ? e1.msgs[0] : "");
-	if (with == NULL || without == NULL)
+	if (with == NULL || without == NULL || with2 == NULL)
 		return done_testing();
 	pf_free(without->pf);
 	without->pf = NULL;
@@ -281,6 +396,9 @@ int main(void)
 #endif
 	compare_random(with, without, 4000);
 	compare_files(with, without);
+	compare_threads(with, with2, without);
+	test_keep();
+	rule_free(with2);
 	rule_free(with);
 	rule_free(without);
 	errlist_free(&e1);
