@@ -33,8 +33,11 @@ build_pkgs="build-essential autoconf automake libtool pkg-config
 if [ "$(dpkg --print-architecture)" = amd64 ]; then
 	build_pkgs="$build_pkgs libhyperscan-dev"
 fi
-test_pkgs="postfix swaks unbound bind9-dnsutils iproute2 m4 libwrap0 python3
-	procps clang-format git python3-yaml python3-authres sqlite3 python3-dkim"
+# libio-socket-inet6-perl: swaks talks IPv6 only with it (a Recommends, which
+# --no-install-recommends leaves out; the IPv6 cases of tests/e2e/run.sh need it)
+test_pkgs="postfix swaks libio-socket-inet6-perl unbound bind9-dnsutils iproute2 m4
+	libwrap0 python3 procps clang-format git python3-yaml python3-authres sqlite3
+	python3-dkim"
 # dbconfig-no-thanks: opendmarc's database set-up is not wanted (without it
 # apt picks dbconfig-mysql and a MariaDB client); util-linux: unshare, mount;
 # python3-cryptography and python3-nacl: mkcorpus.py's rsa and ed25519 keys
