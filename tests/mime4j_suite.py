@@ -120,8 +120,9 @@ def check(msg, xml_path, tmp):
 
 def main():
     if not os.path.isdir(corpus):
-        print("1..0 # SKIP the mime4j corpus is not at %s" % corpus)
-        return 0
+        print("Bail out! the mime4j corpus is not at %s (the shared corpus must sit beside the"
+              " repository)" % corpus)
+        return 1
     if not os.access(probe, os.X_OK):
         print("Bail out! %s is not built" % probe)
         return 1
