@@ -20,8 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VD_TEXT_MAX 512
-
 static const char *const action_names[] = {"accept", "tag",      "quarantine",
 					   "reject", "tempfail", "discard"};
 

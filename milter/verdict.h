@@ -43,6 +43,9 @@ struct verdict {
 void vd_init(struct verdict *v);
 /* vd_free - release contents (v itself is the caller's) */
 void vd_free(struct verdict *v);
+/* the longest reply text kept (longer text is cut) */
+#define VD_TEXT_MAX 512
+
 /* vd_set - action with reply; rcode/xcode/text may be NULL; -1 on bad code or memory */
 int vd_set(struct verdict *v, enum vd_action a, const char *rcode, const char *xcode,
 	   const char *text) WUR;

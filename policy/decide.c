@@ -35,6 +35,7 @@
 
 #include "polint.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,14 +156,53 @@ static int tally_hits(const struct rule_hit *hits, size_t nhits, struct verdict 
 	return 0;
 }
 
-/* set_reply - reject or tempfail with the given reply, else the default */
-static int set_reply(struct verdict *v, enum vd_action a, const char *rcode, const char *xcode,
-		     const char *text, const struct pol_reply *dflt)
+/* reply_expand - text with each %{FINDING} replaced by that finding's value in f: the
+ * characters of a domain or an address only (anything else becomes '?', at most
+ * REPLY_VALUE_MAX of them), "unknown" when the message has no such finding. Text that
+ * is no placeholder is copied as it is; out always ends in NUL. */
+#define REPLY_VALUE_MAX 255
+static void reply_expand(const char *text, const struct findings *f, char *out, size_t cap)
 {
-	if (rcode && *rcode && vd_set(v, a, rcode, xcode && *xcode ? xcode : NULL, text) == 0)
-		return 0;
+	size_t n = 0;
+	for (const char *s = text; *s && n + 1 < cap;) {
+		const char *end = s[0] == '%' && s[1] == '{' ? strchr(s + 2, '}') : NULL;
+		if (end == NULL) {
+			out[n++] = *s++;
+			continue;
+		}
+		char name[128];
+		snprintf(name, sizeof(name), "%.*s", (int)(end - s - 2), s + 2);
+		const char *val = f ? fnd_get(f, name) : NULL;
+		if (val == NULL || *val == '\0')
+			val = "unknown";
+		for (size_t i = 0; val[i] && i < REPLY_VALUE_MAX && n + 1 < cap; i++) {
+			unsigned char c = (unsigned char)val[i];
+			out[n++] = isalnum(c) || strchr(".-_@+:[]", c) ? (char)c : '?';
+		}
+		s = end + 1;
+	}
+	out[n] = '\0';
+}
+
+/* set_reply - reject or tempfail with the given reply, else the default. Placeholders in
+ * the given text are filled from own, in the default's from f; own is NULL for a rule's
+ * own text, which is sent as written (the rule language has no placeholders). */
+static int set_reply(struct verdict *v, enum vd_action a, const char *rcode, const char *xcode,
+		     const char *text, const struct pol_reply *dflt, const struct findings *own,
+		     const struct findings *f)
+{
+	char buf[VD_TEXT_MAX + 1];
+	if (rcode && *rcode) {
+		if (text && own)
+			reply_expand(text, own, buf, sizeof(buf));
+		if (vd_set(v, a, rcode, xcode && *xcode ? xcode : NULL, text && own ? buf : text) ==
+		    0)
+			return 0;
+	}
+	if (dflt->text)
+		reply_expand(dflt->text, f, buf, sizeof(buf));
 	return vd_set(v, a, dflt->rcode[0] ? dflt->rcode : NULL,
-		      dflt->xcode[0] ? dflt->xcode : NULL, dflt->text);
+		      dflt->xcode[0] ? dflt->xcode : NULL, dflt->text ? buf : NULL);
 }
 
 /* tag - the tag verdict with its headers and Subject prefix */
@@ -188,9 +228,10 @@ static int tag(const struct policy *p, struct verdict *v, const struct buf *part
 
 /* apply - carry out an action; the reply of a reject or tempfail from its source */
 static int apply(const struct policy *p, struct verdict *v, enum rule_action a,
-		 const struct direct *src, const struct buf *parts)
+		 const struct direct *src, const struct buf *parts, const struct findings *f)
 {
 	const char *rc = NULL, *xc = NULL, *text = NULL;
+	const struct findings *own = f; /* whose own text may hold placeholders: the policy's */
 	if (src && src->on) {
 		rc = src->on->reply.rcode;
 		xc = src->on->reply.xcode;
@@ -199,10 +240,12 @@ static int apply(const struct policy *p, struct verdict *v, enum rule_action a,
 		rc = src->hit->rcode;
 		xc = src->hit->xcode;
 		text = src->hit->text;
+		own = NULL;
 	}
 	switch (a) {
-	case RA_REJECT: return set_reply(v, VD_REJECT, rc, xc, text, &p->reply_reject);
-	case RA_TEMPFAIL: return set_reply(v, VD_TEMPFAIL, rc, xc, text, &p->reply_tempfail);
+	case RA_REJECT: return set_reply(v, VD_REJECT, rc, xc, text, &p->reply_reject, own, f);
+	case RA_TEMPFAIL:
+		return set_reply(v, VD_TEMPFAIL, rc, xc, text, &p->reply_tempfail, own, f);
 	case RA_QUARANTINE: return vd_set(v, VD_QUARANTINE, NULL, NULL, NULL);
 	case RA_DISCARD: return vd_set(v, VD_DISCARD, NULL, NULL, NULL);
 	case RA_TAG: return tag(p, v, parts);
@@ -234,7 +277,7 @@ static void th_where(const struct policy *p, int th, char *out, size_t len)
 
 /* by_score - step 5 (and the floor of step 4) */
 static int by_score(const struct policy *p, struct verdict *v, const struct direct *d,
-		    const struct buf *parts)
+		    const struct buf *parts, const struct findings *f)
 {
 	static const enum rule_action th_action[TH_COUNT] = {RA_TAG, RA_TEMPFAIL, RA_QUARANTINE,
 							     RA_REJECT};
@@ -244,11 +287,11 @@ static int by_score(const struct policy *p, struct verdict *v, const struct dire
 	if (d->a == RA_ACCEPT ||
 	    (d->a != RA_NONE && (th < 0 || rank(d->a) >= rank(th_action[th])))) {
 		if (d->on)
-			return apply(p, v, d->a, d, parts) < 0 ||
+			return apply(p, v, d->a, d, parts, f) < 0 ||
 				       vd_set_decided(v, "%s: %s", d->on->origin, d->on->src) < 0
 				   ? -1
 				   : 0;
-		return apply(p, v, d->a, d, parts) < 0 ||
+		return apply(p, v, d->a, d, parts, f) < 0 ||
 			       vd_set_decided(v, "rule %s (%s:%u): %s", d->hit->name,
 					      base_name(d->hit->file), d->hit->line,
 					      polx_action_name(d->a)) < 0
@@ -257,7 +300,7 @@ static int by_score(const struct policy *p, struct verdict *v, const struct dire
 	}
 	if (th >= 0) {
 		th_where(p, th, where, sizeof(where));
-		return apply(p, v, th_action[th], NULL, parts) < 0 ||
+		return apply(p, v, th_action[th], NULL, parts, f) < 0 ||
 			       vd_set_decided(v, "score %g >= %s at %g (%s)", v->score, th_name[th],
 					      p->th[th].at, where) < 0
 			   ? -1
@@ -347,7 +390,7 @@ static int by_lists(const struct policy *p, const struct pol_match *m, struct ve
 	if (e == NULL)
 		return 0;
 	if (m->deny) {
-		if (set_reply(v, VD_REJECT, NULL, NULL, NULL, &p->reply_deny) < 0)
+		if (set_reply(v, VD_REJECT, NULL, NULL, NULL, &p->reply_deny, f, f) < 0)
 			return -1;
 	} else if (vd_set(v, VD_ACCEPT, NULL, NULL, NULL) < 0)
 		return -1;
@@ -405,7 +448,7 @@ int pol_decide(const struct policy *p, const struct findings *f, const struct ru
 			 ? -1
 			 : 0;
 	else if (rc == 0 && (rc = by_lists(p, &m, v, f)) == 0)
-		rc = by_score(p, v, &d, &parts);
+		rc = by_score(p, v, &d, &parts, f);
 	buf_free(&parts);
 	return rc < 0 ? -1 : 0;
 }

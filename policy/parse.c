@@ -51,6 +51,7 @@
 #include "buf.h"
 #include "errlist.h"
 #include "expr.h"
+#include "findings.h"
 #include "log.h"
 
 #define POL_FILE_MAX (4 * 1024 * 1024)
@@ -82,7 +83,7 @@ static const char builtin_text[] =
     "on header.from.problem = syntax or header.from.problem = no-domain -> score 5"
     " as FROM_UNREADABLE\n"
     "on dmarc = fail and dmarc.disposition = reject -> reject"
-    " \"550 5.7.1 Rejected by the DMARC policy of the author domain\" as DMARC_REJECT\n"
+    " \"550 5.7.1 Rejected by the DMARC policy of %{dmarc.header_from}\" as DMARC_REJECT\n"
     "on dmarc = fail and dmarc.disposition = quarantine -> quarantine as DMARC_QUARANTINE\n";
 
 /* statements that may appear once */
@@ -285,6 +286,20 @@ static int parse_reply(struct pol_ctx *c, const struct pol_tok *t, char cls, str
 			polx_error(c, col + (unsigned)(q - t->s), "control character in the reply");
 			return -1;
 		}
+	/* %{FINDING}: filled in from the message (decide.c) */
+	for (const char *q = strstr(s, "%{"); q; q = strstr(q + 2, "%{")) {
+		const char *end = strchr(q + 2, '}');
+		char name[128];
+		if (end && (size_t)(end - q - 2) < sizeof(name)) {
+			snprintf(name, sizeof(name), "%.*s", (int)(end - q - 2), q + 2);
+			if (fnd_known(name))
+				continue;
+		}
+		polx_error(c, col + (unsigned)(q - t->s),
+			   "expected %%{FINDING} with the name of a finding, such as "
+			   "%%{dmarc.header_from}");
+		return -1;
+	}
 	free(r->text);
 	r->text = NULL;
 	if (*s && (r->text = strdup(s)) == NULL) {

@@ -120,7 +120,8 @@ send dmarc-spf-only 127.0.0.2 s@dkim.test
 tap_check "DMARC pass through SPF only (unsigned): dmarc=pass" \
 	ar dmarc-spf-only dmarc pass header.from=dkim.test
 send dmarc-reject $OUT x@other.example.test
-tap_check "DMARC fail under p=reject: 550 5.7.1" refused dmarc-reject "550 5.7.1"
+tap_check "DMARC fail under p=reject: 550 5.7.1 naming the From domain" \
+	refused dmarc-reject "550 5.7.1 Rejected by the DMARC policy of dkim.test"
 send dmarc-quarantine $OUT x@other.example.test
 tap_check "DMARC fail under p=quarantine: held in Postfix's hold queue" held dmarc-quarantine
 send dmarc-none $OUT x@other.example.test

@@ -439,6 +439,10 @@ static const struct rule_hit h_badreply[] = {
 static const struct rule_hit h_tempfail[] = {
     {"SLOW", RULES, 93, NULL, 0, RA_TEMPFAIL, NULL, NULL, NULL, 0, ""},
 };
+static const struct rule_hit h_pct[] = {
+    {"PCT", "x.rules", 98, NULL, 0, RA_REJECT, "550", "5.7.1", "100%{dmarc.header_from} sure", 0,
+     ""},
+};
 static const struct rule_hit h_20[] = {
     {"R20", RULES, 94, NULL, 20, RA_NONE, NULL, NULL, NULL, 0, ""},
 };
@@ -558,9 +562,25 @@ static const struct dcase dcases[] = {
      "built-in: on header.from.count > 1 or header.from.addresses > 1 -> reject \"550 5.7.1 "
      "Message has more than one From address\" as MULTIPLE_FROM",
      "", NULL, "MULTIPLE_FROM (built-in) reject"},
-    {"on: the built-in DMARC reject", NULL, 0, 0,
+    {"on: the built-in DMARC reject names the From domain", NULL, 0, 0,
+     "dmarc=fail;dmarc.policy=reject;dmarc.disposition=reject;dmarc.header_from=bank.example",
+     NOHITS, VD_REJECT, "550 5.7.1 Rejected by the DMARC policy of bank.example", 0, NULL, "", NULL,
+     NULL},
+    {"on: a reply's %{FINDING} without that finding says unknown", NULL, 0, 0,
      "dmarc=fail;dmarc.policy=reject;dmarc.disposition=reject", NOHITS, VD_REJECT,
-     "550 5.7.1 Rejected by the DMARC policy of the author domain", 0, NULL, "", NULL, NULL},
+     "550 5.7.1 Rejected by the DMARC policy of unknown", 0, NULL, "", NULL, NULL},
+    {"on: a reply's %{FINDING} keeps only domain and address characters", NULL, 0, 0,
+     "dmarc=fail;dmarc.disposition=reject;dmarc.header_from=a b\"%{x}\r\n250 ok.example", NOHITS,
+     VD_REJECT, "550 5.7.1 Rejected by the DMARC policy of a?b???x???250?ok.example", 0, NULL, "",
+     NULL, NULL},
+    {"on: a rule's own reply is sent as written, %{...} and all", NULL, 0, 0,
+     "dmarc.header_from=x.example", HITS(h_pct), VD_REJECT,
+     "550 5.7.1 100%{dmarc.header_from} sure", 0, "rule PCT (x.rules:98): reject", "", NULL, NULL},
+    {"on: %{FINDING} in a default reply, two of them",
+     "reply reject \"554 5.7.1 %{envelope.helo} "
+     "and %{dmarc.header_from}\"\non spf = fail -> reject\n",
+     0, 0, "spf=fail;envelope.helo=[192.0.2.1];dmarc.header_from=x.example", NOHITS, VD_REJECT,
+     "554 5.7.1 [192.0.2.1] and x.example", 0, NULL, "", NULL, NULL},
     {"on: the built-in DMARC quarantine", NULL, 0, 0,
      "dmarc=fail;dmarc.policy=quarantine;dmarc.disposition=quarantine", NOHITS, VD_QUARANTINE, "",
      0, NULL, "", NULL, "DMARC_QUARANTINE (built-in) quarantine"},
