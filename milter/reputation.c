@@ -63,6 +63,8 @@ struct iprev_job {
 	struct dns *d; /* borrowed: the resolver outlives the session */
 	char addr[64]; /* the client */
 	struct timespec deadline;
+	char qname[160];    /* the PTR query: reversed address and in-addr.arpa/ip6.arpa */
+	int v6;             /* an IPv6 client (not IPv4-mapped): AAAA forward lookups */
 	const char *result; /* a literal */
 	char name[256];     /* the name checked: confirmed, or the first PTR */
 };
@@ -197,33 +199,13 @@ static int domains(struct rep *r, unsigned identity, const char *domain, int mes
 	return 0;
 }
 
-/* iprev_qname - the PTR query name of a textual address; 1 for IPv6, 0 for IPv4 (an
- * IPv4-mapped address too), -1 when it is not an address */
-static int iprev_qname(const char *addr, char *out, size_t cap)
-{
-	char rev[128];
-	unsigned char a[16];
-	int v6 = inet_pton(AF_INET6, addr, a) == 1 &&
-		 !(a[10] == 0xff && a[11] == 0xff && memcmp(a, "\0\0\0\0\0\0\0\0\0\0", 10) == 0);
-	if (reverse_name(addr, rev, sizeof(rev)) < 0)
-		return -1;
-	int n = snprintf(out, cap, "%s.%s", rev, v6 ? "ip6.arpa" : "in-addr.arpa");
-	return n < 0 || (size_t)n >= cap ? -1 : v6;
-}
-
 /* iprev_run - the FCrDNS check, on a task */
 static void iprev_run(void *p)
 {
 	struct iprev_job *j = p;
 	j->result = "temperror";
-	struct dns_answer *ptr = NULL;
-	char qname[160];
-	int v6 = iprev_qname(j->addr, qname, sizeof(qname));
-	if (v6 < 0) {
-		j->result = "permerror";
-		return;
-	}
-	ptr = dns_lookup(j->d, qname, DNS_T_PTR, &j->deadline);
+	int v6 = j->v6;
+	struct dns_answer *ptr = dns_lookup(j->d, j->qname, DNS_T_PTR, &j->deadline);
 	if (ptr == NULL)
 		return;
 	if (ptr->status == DNS_NXDOMAIN || ptr->status == DNS_NODATA)
@@ -282,13 +264,15 @@ int rep_client(struct rep *r, const char *addr, const char *name)
 		return -1;
 	j->d = r->d;
 	snprintf(j->addr, sizeof(j->addr), "%s", addr);
+	unsigned char a[16];
+	j->v6 = inet_pton(AF_INET6, addr, a) == 1 &&
+		!(a[10] == 0xff && a[11] == 0xff && memcmp(a, "\0\0\0\0\0\0\0\0\0\0", 10) == 0);
+	snprintf(j->qname, sizeof(j->qname), "%s.%s", rev, j->v6 ? "ip6.arpa" : "in-addr.arpa");
 	dns_deadline(&j->deadline, r->budget_ms); /* the budget, from connect */
 	/* the PTR answer already cached (a client seen before: a busy MX's usual case): the
 	 * check will not wait, so it runs here rather than on a worker thread */
-	char q[160];
-	r->iprev_task = iprev_qname(addr, q, sizeof(q)) >= 0 && dns_cached(r->d, q, DNS_T_PTR)
-			    ? task_run(iprev_run, j, free)
-			    : task_start(iprev_run, j, free);
+	r->iprev_task = dns_cached(r->d, j->qname, DNS_T_PTR) ? task_run(iprev_run, j, free)
+							      : task_start(iprev_run, j, free);
 	if (r->iprev_task == NULL) {
 		free(j);
 		return -1;

@@ -161,17 +161,25 @@ static int tally_hits(const struct rule_hit *hits, size_t nhits, struct verdict 
  * REPLY_VALUE_MAX of them), "unknown" when the message has no such finding. Text that
  * is no placeholder is copied as it is; out always ends in NUL. */
 #define REPLY_VALUE_MAX 255
+const char *polx_placeholder(const char *s, char *name, size_t cap)
+{
+	const char *end = s[0] == '%' && s[1] == '{' ? strchr(s + 2, '}') : NULL;
+	if (end == NULL || (size_t)(end - s - 2) >= cap)
+		return NULL;
+	snprintf(name, cap, "%.*s", (int)(end - s - 2), s + 2);
+	return end + 1;
+}
+
 static void reply_expand(const char *text, const struct findings *f, char *out, size_t cap)
 {
 	size_t n = 0;
 	for (const char *s = text; *s && n + 1 < cap;) {
-		const char *end = s[0] == '%' && s[1] == '{' ? strchr(s + 2, '}') : NULL;
-		if (end == NULL) {
+		char name[128];
+		const char *next = polx_placeholder(s, name, sizeof(name));
+		if (next == NULL) {
 			out[n++] = *s++;
 			continue;
 		}
-		char name[128];
-		snprintf(name, sizeof(name), "%.*s", (int)(end - s - 2), s + 2);
 		const char *val = f ? fnd_get(f, name) : NULL;
 		if (val == NULL || *val == '\0')
 			val = "unknown";
@@ -179,24 +187,25 @@ static void reply_expand(const char *text, const struct findings *f, char *out, 
 			unsigned char c = (unsigned char)val[i];
 			out[n++] = isalnum(c) || strchr(".-_@+:[]", c) ? (char)c : '?';
 		}
-		s = end + 1;
+		s = next;
 	}
 	out[n] = '\0';
 }
 
-/* set_reply - reject or tempfail with the given reply, else the default. Placeholders in
- * the given text are filled from own, in the default's from f; own is NULL for a rule's
- * own text, which is sent as written (the rule language has no placeholders). */
+/* set_reply - reject or tempfail with the given reply, else the default; placeholders
+ * filled from f in the policy's texts, and in text only when text_expands (a rule's own
+ * text is sent as written: the rule language has no placeholders) */
 static int set_reply(struct verdict *v, enum vd_action a, const char *rcode, const char *xcode,
-		     const char *text, const struct pol_reply *dflt, const struct findings *own,
+		     const char *text, int text_expands, const struct pol_reply *dflt,
 		     const struct findings *f)
 {
 	char buf[VD_TEXT_MAX + 1];
 	if (rcode && *rcode) {
-		if (text && own)
-			reply_expand(text, own, buf, sizeof(buf));
-		if (vd_set(v, a, rcode, xcode && *xcode ? xcode : NULL, text && own ? buf : text) ==
-		    0)
+		if (text && text_expands) {
+			reply_expand(text, f, buf, sizeof(buf));
+			text = buf;
+		}
+		if (vd_set(v, a, rcode, xcode && *xcode ? xcode : NULL, text) == 0)
 			return 0;
 	}
 	if (dflt->text)
@@ -231,7 +240,7 @@ static int apply(const struct policy *p, struct verdict *v, enum rule_action a,
 		 const struct direct *src, const struct buf *parts, const struct findings *f)
 {
 	const char *rc = NULL, *xc = NULL, *text = NULL;
-	const struct findings *own = f; /* whose own text may hold placeholders: the policy's */
+	int expands = 1; /* an `on` line's text may hold placeholders, a rule's not */
 	if (src && src->on) {
 		rc = src->on->reply.rcode;
 		xc = src->on->reply.xcode;
@@ -240,12 +249,12 @@ static int apply(const struct policy *p, struct verdict *v, enum rule_action a,
 		rc = src->hit->rcode;
 		xc = src->hit->xcode;
 		text = src->hit->text;
-		own = NULL;
+		expands = 0;
 	}
 	switch (a) {
-	case RA_REJECT: return set_reply(v, VD_REJECT, rc, xc, text, &p->reply_reject, own, f);
+	case RA_REJECT: return set_reply(v, VD_REJECT, rc, xc, text, expands, &p->reply_reject, f);
 	case RA_TEMPFAIL:
-		return set_reply(v, VD_TEMPFAIL, rc, xc, text, &p->reply_tempfail, own, f);
+		return set_reply(v, VD_TEMPFAIL, rc, xc, text, expands, &p->reply_tempfail, f);
 	case RA_QUARANTINE: return vd_set(v, VD_QUARANTINE, NULL, NULL, NULL);
 	case RA_DISCARD: return vd_set(v, VD_DISCARD, NULL, NULL, NULL);
 	case RA_TAG: return tag(p, v, parts);
@@ -390,7 +399,7 @@ static int by_lists(const struct policy *p, const struct pol_match *m, struct ve
 	if (e == NULL)
 		return 0;
 	if (m->deny) {
-		if (set_reply(v, VD_REJECT, NULL, NULL, NULL, &p->reply_deny, f, f) < 0)
+		if (set_reply(v, VD_REJECT, NULL, NULL, NULL, 0, &p->reply_deny, f) < 0)
 			return -1;
 	} else if (vd_set(v, VD_ACCEPT, NULL, NULL, NULL) < 0)
 		return -1;

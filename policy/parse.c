@@ -288,13 +288,9 @@ static int parse_reply(struct pol_ctx *c, const struct pol_tok *t, char cls, str
 		}
 	/* %{FINDING}: filled in from the message (decide.c) */
 	for (const char *q = strstr(s, "%{"); q; q = strstr(q + 2, "%{")) {
-		const char *end = strchr(q + 2, '}');
 		char name[128];
-		if (end && (size_t)(end - q - 2) < sizeof(name)) {
-			snprintf(name, sizeof(name), "%.*s", (int)(end - q - 2), q + 2);
-			if (fnd_known(name))
-				continue;
-		}
+		if (polx_placeholder(q, name, sizeof(name)) && fnd_known(name))
+			continue;
 		polx_error(c, col + (unsigned)(q - t->s),
 			   "expected %%{FINDING} with the name of a finding, such as "
 			   "%%{dmarc.header_from}");

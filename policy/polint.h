@@ -104,6 +104,9 @@ struct pol_match {
 	const char *deny_what, *allow_what; /* borrowed from the findings: what matched */
 };
 
+/* polx_placeholder - at s, a "%{NAME}" reply placeholder? The text after it, with NAME in
+ * name (cap bytes); NULL when s is none (or NAME does not fit) */
+const char *polx_placeholder(const char *s, char *name, size_t cap);
 /* polx_origin - "policy.conf:12" (or "built-in" for the built-in policy), malloc'd */
 char *polx_origin(const struct policy *p, unsigned line) WUR;
 /* polx_error - report at column col of the current line */

@@ -9,12 +9,13 @@
  * DESCRIPTION
  *	A run belongs to one message (one thread). It holds the PCRE2 match
  *	data (sized for the set's largest pattern), a match context with match,
- *	depth and heap limits and a JIT stack (kept across runs, keep.h), the per-rule memo
- *(unknown, being evaluated, false, true) and lazily built header values (unfolded, and RFC
- *2047-decoded), so that no rule and no header is worked on twice. Rules are evaluated in order; a
- *`when` line pulls the rules it names on demand through the memo. A rule's match lines are ANDed
- *(each true when any value of its target matches), then its `when` expression, then any true unless
- *line vetoes it.
+ *	depth and heap limits and a JIT stack (kept across runs: keep.h), the
+ *	per-rule memo (unknown, being evaluated, false, true) and lazily built
+ *	header values (unfolded, and RFC 2047-decoded), so that no rule and no
+ *	header is worked on twice. Rules are evaluated in order; a `when` line
+ *	pulls the rules it names on demand through the memo. A rule's match
+ *	lines are ANDed (each true when any value of its target matches), then
+ *	its `when` expression, then any true unless line vetoes it.
  *
  *	Each value is cut to its target's cap before matching: header values
  *	RULE_HEADER_CAP, the raw body and the decoded "body" RULE_BODY_CAP, the rest
@@ -33,8 +34,8 @@
 
 #include "buf.h"
 #include "expr.h"
-#include "keep.h"
 #include "findings.h"
+#include "keep.h"
 #include "rfc2047.h"
 #include "rules_int.h"
 
@@ -103,10 +104,9 @@ struct rule_run *rule_run_new(const struct rule_set *rs)
 	if (rc_jit()) {
 		unsigned long unused;
 		r->js = keep_take(&js_keep, &unused);
-		if (r->js ==
-		    NULL) /* NULL still: PCRE2's default, and a deep match hits its limit */
+		if (r->js == NULL)
 			r->js = pcre2_jit_stack_create(32 * 1024, RULE_JIT_STACK, NULL);
-		if (r->js)
+		if (r->js) /* else PCRE2's small default stack: a deep match hits its limit */
 			pcre2_jit_stack_assign(r->mc, NULL, r->js);
 	}
 	return r;
